@@ -1,0 +1,275 @@
+"""The embedded default stack: PostgreSQL + Tansu + Debezium (Kafka Connect) + the faust
+processors + the view materializer + the API, each a supervised child process.
+
+Start order and readiness (each step waits for the previous one):
+  postgres      accepts connections; databases exist; demo Odoo data seeded if new
+  broker        answers metadata; owned topics created
+  connect       Debezium connector task RUNNING (it snapshots, then streams)
+  streams       faust worker ready
+  materializer  consuming
+  api           GET /ready answers 200
+
+The broker keeps topics in memory only, so each start is a fresh capture: the replication
+slot, Connect offsets and the read model are reset and Debezium snapshots the Odoo tables
+again. The Odoo database itself persists in ``<state_dir>/postgres`` (``--reset-odoo``
+re-seeds it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import structlog
+
+from api.readmodel.migrate import migrate
+from deploy.local import broker, postgres
+from deploy.local.processes import Child, ProcessDied, wait_until
+from deploy.odoo_demo import ensure_database, seed
+from deploy.settings import Settings
+from streams.kafka.topics import ensure_topics
+
+log = structlog.get_logger(__name__)
+ROOT = Path(__file__).resolve().parents[2]
+CONNECTOR_FILE = ROOT / "connectors" / "odoo-postgres" / "register-odoo-postgres.json"
+SLOT_NAME = "atraxion"
+
+
+@dataclass
+class StartupTimes:
+    steps: dict[str, float] = field(default_factory=dict)
+
+    def record(self, step: str, started: float) -> None:
+        self.steps[step] = round(time.monotonic() - started, 2)
+
+
+class Stack:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        reset_odoo: bool = False,
+        replica_identity: str | None = None,
+    ) -> None:
+        self.settings = settings.model_copy(update={"broker_flavor": "tansu"})
+        self.reset_odoo = reset_odoo
+        self.replica_identity = replica_identity
+        self.state_dir = self.settings.state_dir.resolve()
+        self.log_dir = self.state_dir / "logs"
+        self.env = {**os.environ, **self.settings.as_env(), "PYTHONUNBUFFERED": "1"}
+        self.env["ATRAXION_STATE_DIR"] = str(self.state_dir)
+        self.children: dict[str, Child] = {}
+        self.times = StartupTimes()
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def start(self) -> None:
+        began = time.monotonic()
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self._start_postgres()
+            self._start_broker()
+            self._start_python(
+                "connect",
+                ["-m", "connectors.connect_worker", "--connector", str(CONNECTOR_FILE)],
+                "connector.running",
+                180,
+            )
+            self._start_python(
+                "streams", ["-m", "streams", "worker", "-l", "info"], "Worker ready", 120
+            )
+            self._start_python("materializer", ["-m", "streams.sinks"], "sink.started", 60)
+            self._start_api()
+        except BaseException:
+            self.stop()
+            raise
+        self.times.steps["total"] = round(time.monotonic() - began, 2)
+        self.write_stack_file()
+        log.info("stack.ready", seconds=self.times.steps["total"], steps=self.times.steps)
+
+    def supervise(self, poll: float = 0.5) -> None:
+        """Block while every child runs; raise ProcessDied when one exits unexpectedly."""
+        while True:
+            for child in self.children.values():
+                if not child.alive() and not child.expected_exit:
+                    raise ProcessDied(child)
+            time.sleep(poll)
+
+    def stop(self) -> None:
+        for name in reversed(list(self.children)):
+            self.children[name].stop()
+        if self.settings.stack_file.exists():
+            self.settings.stack_file.unlink()
+
+    def kill(self, name: str) -> None:
+        self.children[name].kill()
+
+    def restart(self, name: str, timeout: float = 120) -> None:
+        """Start a stopped or killed child again and wait until it is ready."""
+        child = self.children[name]
+        if child.alive():
+            child.stop()
+        since = child.log_size()
+        child.start()
+        ready = {
+            "connect": "connector.running",
+            "streams": "Worker ready",
+            "materializer": "sink.started",
+        }
+        if name in ready:
+            child.wait_for_log(ready[name], timeout, since=since)
+        elif name == "api":
+            wait_until(self._api_ready, timeout, "the API")
+
+    # -- parts ---------------------------------------------------------------------------
+
+    def _start_postgres(self) -> None:
+        t = time.monotonic()
+        data_dir = postgres.data_dir_for(self.state_dir)
+        postgres.init_cluster(self.settings, data_dir)
+        child = postgres.server(self.settings, data_dir, self.env, self.log_dir)
+        self._add(child)
+        admin_dsn = self.settings._pg_url("postgres")
+        wait_until(
+            lambda: _alive_and(child, lambda: postgres.is_ready(admin_dsn)), 60, "PostgreSQL"
+        )
+        self.times.record("postgres", t)
+
+        t = time.monotonic()
+        created = ensure_database(self.settings.odoo_dsn)
+        if created or self.reset_odoo:
+            summary = seed(
+                self.settings.odoo_dsn,
+                scale=self.settings.demo_scale,
+                pricelists=self.settings.demo_pricelists,
+                replica_identity=self.replica_identity,  # type: ignore[arg-type]
+                progress=_print_progress,
+            )
+            log.info("odoo.seeded", **summary.as_dict())
+        ensure_database(self.settings.readmodel_dsn)
+        self._reset_capture()
+        self.times.record("odoo_data", t)
+
+    def _reset_capture(self) -> None:
+        """The in-memory broker starts empty: capture and derived state start over too."""
+        with psycopg.connect(self.settings.odoo_dsn, autocommit=True) as conn:
+            conn.execute(
+                "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+                "WHERE slot_name = %s",
+                (SLOT_NAME,),
+            )
+        offsets = self.state_dir / "connect" / "offsets.dat"
+        offsets.unlink(missing_ok=True)
+        with psycopg.connect(self.settings.readmodel_dsn, autocommit=True) as conn:
+            conn.execute("DROP TABLE IF EXISTS product_feed")
+        migrate(self.settings.readmodel_dsn)
+
+    def _start_broker(self) -> None:
+        t = time.monotonic()
+        child = broker.server(self.settings, self.env, self.log_dir)
+        self._add(child)
+        wait_until(
+            lambda: _alive_and(child, lambda: broker.is_ready(self.settings.kafka_bootstrap)),
+            30,
+            "the broker",
+        )
+        ensure_topics(self.settings)
+        self.times.record("broker", t)
+
+    def _start_python(self, name: str, args: list[str], ready: str, timeout: float) -> None:
+        t = time.monotonic()
+        child = Child(name, [sys.executable, *args], env=self.env, log_dir=self.log_dir, cwd=ROOT)
+        since = child.log_size()
+        self._add(child)
+        child.wait_for_log(ready, timeout, since=since)
+        self.times.record(name, t)
+
+    def _start_api(self) -> None:
+        t = time.monotonic()
+        argv = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "api.main:app",
+            "--host",
+            self.settings.api_host,
+            "--port",
+            str(self.settings.api_port),
+            "--no-access-log",
+            "--log-config",
+            str(self._uvicorn_log_config()),
+        ]
+        child = Child("api", argv, env=self.env, log_dir=self.log_dir, cwd=ROOT)
+        self._add(child)
+        wait_until(lambda: _alive_and(child, self._api_ready), 60, "the API")
+        self.times.record("api", t)
+
+    def _uvicorn_log_config(self) -> Path:
+        # An empty dictConfig keeps uvicorn from installing its own handlers, so its loggers
+        # reach the structured root handler the API installs at import (deploy/logs.py).
+        path = self.state_dir / "uvicorn-logging.json"
+        path.write_text(json.dumps({"version": 1, "disable_existing_loggers": False}))
+        return path
+
+    def _api_ready(self) -> bool:
+        try:
+            return httpx.get(f"{self.api_url}/ready", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def _add(self, child: Child) -> None:
+        self.children[child.name] = child
+        child.start()
+
+    # -- what others need to know --------------------------------------------------------
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.settings.api_host}:{self.settings.api_port}"
+
+    @property
+    def odoo_dsn(self) -> str:
+        return self.settings.odoo_dsn
+
+    @property
+    def readmodel_dsn(self) -> str:
+        return self.settings.readmodel_dsn
+
+    @property
+    def kafka_bootstrap(self) -> str:
+        return self.settings.kafka_bootstrap
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "api_url": self.api_url,
+            "odoo_dsn": self.settings.odoo_dsn,
+            "readmodel_dsn": self.settings.readmodel_dsn,
+            "kafka_bootstrap": self.settings.kafka_bootstrap,
+            "state_dir": str(self.state_dir),
+            "logs": {name: str(c.log_path) for name, c in self.children.items()},
+            "pids": {name: c.pid for name, c in self.children.items()},
+            "startup_seconds": self.times.steps,
+            "tokens": {},
+        }
+
+    def write_stack_file(self) -> None:
+        path = self.settings.stack_file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.describe(), indent=2) + "\n")
+
+
+def _alive_and(child: Child, check: Any) -> bool:
+    if not child.alive():
+        raise ProcessDied(child)
+    return bool(check())
+
+
+def _print_progress(table: str, done: int, total: int) -> None:
+    log.info("odoo.seeding", table=table, done=done, total=total)

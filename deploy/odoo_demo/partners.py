@@ -1,0 +1,297 @@
+"""res_partner: base partners, suppliers and customer companies with their contacts, and
+private customers."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from itertools import accumulate
+
+from deploy.odoo_demo import vocabulary as vocab
+from deploy.odoo_demo.base import COUNTRY_ID, USERS
+from deploy.odoo_demo.rows import (
+    COMPANY,
+    COMPANY_PARTNER,
+    Context,
+    Record,
+    audit,
+    past,
+    setup_audit,
+    weighted,
+)
+
+COUNTRY_CUM_WEIGHTS = tuple(accumulate(country[4] for country in vocab.COUNTRIES))
+
+
+def _vat(rng: random.Random, country: str) -> str:
+    if country == "BE":
+        base = rng.randrange(2_000_000, 19_999_999)
+        return f"BE{base:08d}{97 - base % 97:02d}"  # the Belgian mod-97 check digits
+    if country == "NL":
+        return f"NL{rng.randrange(10**8, 10**9)}B01"
+    if country == "FR":
+        return f"FR{rng.randrange(10, 99)}{rng.randrange(10**8, 10**9)}"
+    if country == "DE":
+        return f"DE{rng.randrange(10**8, 10**9)}"
+    return f"LU{rng.randrange(10**7, 10**8)}"
+
+
+def _phone(rng: random.Random, prefix: str, mobile: bool = False) -> str:
+    if mobile:
+        parts = [f"4{rng.randint(70, 99)}", *(str(rng.randint(10, 99)) for _ in range(3))]
+    else:
+        parts = [str(rng.randint(2, 9)), str(rng.randint(100, 999))]
+        parts += [str(rng.randint(10, 99)) for _ in range(2)]
+    return " ".join((prefix, *parts))
+
+
+def _slug(text: str) -> str:
+    kept = "".join(ch.lower() if ch.isalnum() else "-" for ch in text)
+    return "-".join(part for part in kept.split("-") if part)[:40]
+
+
+def _public(record: Record) -> Record:
+    """Drop the planning-only keys (leading underscore)."""
+    return {key: value for key, value in record.items() if not key.startswith("_")}
+
+
+class PartnerPlan:
+    """All res_partner rows plus the roles other tables need (suppliers, customers, their
+    invoice and delivery addresses).
+
+    A few contacts get a lower id than their company, as when a contact is created first and
+    attached later: CDC then delivers the child before its parent.
+    """
+
+    def __init__(self, ctx: Context) -> None:
+        self.rng = rng = ctx.rng("res_partner")
+        self.as_of = ctx.as_of
+        total = max(24, ctx.scale // 10)
+        self.records: list[Record] = list(self._base_partners())
+        self.suppliers: list[int] = []
+        self.customers: list[int] = []
+        self.invoice_address: dict[int, int] = {}
+        self.delivery_address: dict[int, int] = {}
+        for _ in range(max(4, total // 25)):
+            self.suppliers.append(self._add_company_group(supplier=True))
+        while len(self.records) < total:
+            if rng.random() < 0.62:
+                self.customers.append(self._add_company_group(supplier=False))
+            else:
+                self.customers.append(self._add_person())
+
+    def _base_partners(self) -> Iterator[Record]:
+        yield {
+            "id": COMPANY_PARTNER,
+            "name": "Atraxion Demo NV",
+            "complete_name": "Atraxion Demo NV",
+            "company_id": COMPANY,
+            "type": "contact",
+            "street": "Nijverheidslaan 1",
+            "zip": "9160",
+            "city": "Lokeren",
+            "country_id": COUNTRY_ID["BE"],
+            "email": "info@atraxion-demo.example",
+            "phone": "+32 9 123 45 67",
+            "vat": "BE0123456749",
+            "is_company": True,
+            "lang": "nl_BE",
+            "tz": "Europe/Brussels",
+            "commercial_partner_id": COMPANY_PARTNER,
+            "active": True,
+            "partner_share": False,
+            "employee": False,
+            "customer_rank": 0,
+            "supplier_rank": 0,
+            "color": 0,
+            **setup_audit(self.as_of),
+        }
+        for _uid, login, partner, name, active in USERS:
+            email = None if login == "__system__" else f"{login}@atraxion-demo.example"
+            yield {
+                "id": partner,
+                "name": name,
+                "complete_name": name,
+                "company_id": COMPANY,
+                "type": "contact",
+                "email": email,
+                "email_normalized": email,
+                "is_company": False,
+                "lang": "en_US",
+                "tz": "Europe/Brussels",
+                "commercial_partner_id": partner,
+                "active": active,
+                "partner_share": False,
+                "employee": False,
+                "customer_rank": 0,
+                "supplier_rank": 0,
+                "color": 0,
+                **setup_audit(self.as_of),
+            }
+
+    def _next_id(self) -> int:
+        return len(self.records) + 1
+
+    def _address(self) -> Record:
+        rng = self.rng
+        country, _name, lang, prefix, _weight = weighted(rng, vocab.COUNTRIES, COUNTRY_CUM_WEIGHTS)
+        zip_code, city = rng.choice(vocab.CITIES[country])
+        if country == "BE" and city in vocab.FRENCH_SPEAKING_CITIES:
+            lang = "fr_BE"
+        return {
+            "street": f"{rng.choice(vocab.STREETS)} {rng.randint(1, 250)}",
+            "zip": zip_code,
+            "city": city,
+            "country_id": COUNTRY_ID[country],
+            "lang": lang,
+            "tz": "Europe/Brussels" if country in ("BE", "LU") else "Europe/Amsterdam",
+            "_country": country,
+            "_prefix": prefix,
+        }
+
+    def _company_name(self, supplier: bool, address: Record) -> str:
+        rng = self.rng
+        form = rng.choice(vocab.LEGAL_FORMS[address["_country"]])
+        if supplier:
+            base = f"{rng.choice(vocab.SUPPLIER_PREFIXES)} {rng.choice(vocab.SUPPLIER_SUFFIXES)}"
+        else:
+            base = rng.choice(vocab.GARAGE_PATTERNS).format(
+                surname=rng.choice(vocab.SURNAMES), city=address["city"]
+            )
+        return f"{base} {form}"
+
+    def _add_company_group(self, *, supplier: bool) -> int:
+        """A company and its contacts; returns the company's id."""
+        rng = self.rng
+        address = self._address()
+        name = self._company_name(supplier, address)
+        n_children = rng.choice((1, 1, 2)) if supplier else rng.choice((0, 1, 1, 2, 3))
+        kinds = ["contact"] * n_children
+        if not supplier and n_children and rng.random() < 0.35:
+            kinds[-1] = "invoice"
+        if not supplier and n_children > 1 and rng.random() < 0.4:
+            kinds[0] = "delivery"
+        child_first = bool(kinds) and rng.random() < 0.05
+        base = self._next_id()
+        company_id = base + 1 if child_first else base
+        company = self._company_record(company_id, name, address, supplier)
+        children = [self._child_record(company, kind, address) for kind in kinds]
+        group = [children.pop(0), company, *children] if child_first else [company, *children]
+        for offset, record in enumerate(group):
+            record["id"] = base + offset
+            if record is not company:
+                self._link_child(company, record)
+            self.records.append(_public(record))
+        return company_id
+
+    def _company_record(self, pid: int, name: str, address: Record, supplier: bool) -> Record:
+        rng = self.rng
+        domain = f"{_slug(name.rsplit(' ', 1)[0])}.{address['_country'].lower()}"
+        vat = _vat(rng, address["_country"])
+        created = past(rng, self.as_of, 3 * 365, 2)
+        email = f"info@{domain}"
+        return {
+            "id": pid,
+            "name": name,
+            "complete_name": name,
+            "type": "contact",
+            "is_company": True,
+            "ref": f"{'S' if supplier else 'C'}{pid:06d}",
+            "vat": vat,
+            "company_registry": vat[2:] if address["_country"] == "BE" else None,
+            "website": f"https://www.{domain}",
+            "email": email,
+            "email_normalized": email,
+            "phone": _phone(rng, address["_prefix"]),
+            **address,
+            "commercial_partner_id": pid,
+            "commercial_company_name": name,
+            "active": supplier or rng.random() > 0.03,
+            "partner_share": True,
+            "employee": False,
+            "customer_rank": 0 if supplier else rng.choice((0, 1, 2, 5, 12, 30)),
+            "supplier_rank": rng.randint(1, 60) if supplier else 0,
+            "color": 0,
+            **audit(rng, created, self.as_of),
+        }
+
+    def _child_record(self, company: Record, kind: str, address: Record) -> Record:
+        rng = self.rng
+        first, last = rng.choice(vocab.FIRST_NAMES), rng.choice(vocab.SURNAMES)
+        name: str | None = f"{first} {last}"
+        own = address
+        if kind == "delivery":
+            own = self._address()
+            name = f"Depot {own['city']}" if rng.random() < 0.6 else None
+        elif kind == "invoice" and rng.random() < 0.5:
+            name = None
+        email = f"{_slug(first)}.{_slug(last)}@{company['email'].split('@')[1]}"
+        created = past(rng, self.as_of, 3 * 365, 1)
+        function = rng.choice(vocab.CONTACT_FUNCTIONS) if kind == "contact" else None
+        phone = _phone(rng, address["_prefix"]) if rng.random() < 0.5 else None
+        mobile = _phone(rng, address["_prefix"], mobile=True) if rng.random() < 0.6 else None
+        return {
+            "name": name,
+            "type": kind,
+            "is_company": False,
+            "function": function,
+            "email": email,
+            "email_normalized": email,
+            "phone": phone,
+            "mobile": mobile,
+            **_public(own),
+            "active": company["active"] and rng.random() > 0.04,
+            "partner_share": True,
+            "employee": False,
+            "customer_rank": 0,
+            "supplier_rank": 0,
+            "color": 0,
+            **audit(rng, created, self.as_of),
+        }
+
+    def _link_child(self, company: Record, child: Record) -> None:
+        label = (
+            child["name"]
+            or {"invoice": "Invoice Address", "delivery": "Delivery Address"}[child["type"]]
+        )
+        child.update(
+            parent_id=company["id"],
+            commercial_partner_id=company["id"],
+            commercial_company_name=company["name"],
+            complete_name=f"{company['name']}, {label}",
+        )
+        if child["type"] == "invoice":
+            self.invoice_address[company["id"]] = child["id"]
+        elif child["type"] == "delivery":
+            self.delivery_address[company["id"]] = child["id"]
+
+    def _add_person(self) -> int:
+        rng = self.rng
+        pid = self._next_id()
+        address = self._address()
+        name = f"{rng.choice(vocab.FIRST_NAMES)} {rng.choice(vocab.SURNAMES)}"
+        email = f"{_slug(name)}{rng.randint(1, 999)}@mail.example"
+        created = past(rng, self.as_of, 2 * 365)
+        mobile = _phone(rng, address["_prefix"], mobile=True)
+        self.records.append(
+            {
+                "id": pid,
+                "name": name,
+                "complete_name": name,
+                "type": "contact",
+                "is_company": False,
+                "email": email,
+                "email_normalized": email,
+                "mobile": mobile,
+                **_public(address),
+                "commercial_partner_id": pid,
+                "active": rng.random() > 0.02,
+                "partner_share": True,
+                "employee": False,
+                "customer_rank": rng.randint(1, 4),
+                "supplier_rank": 0,
+                "color": 0,
+                **audit(rng, created, self.as_of),
+            }
+        )
+        return pid

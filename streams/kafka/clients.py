@@ -1,0 +1,31 @@
+"""confluent-kafka client configuration shared by every non-faust process."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from deploy.settings import Settings
+
+
+def consumer_config(settings: Settings, group_id: str) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "bootstrap.servers": settings.kafka_bootstrap,
+        "group.id": group_id,
+        "enable.auto.commit": False,
+        "auto.offset.reset": "earliest",
+        "isolation.level": "read_uncommitted",
+    }
+    if settings.broker_flavor == "tansu":
+        from streams.kafka import tansu
+
+        config.update(tansu.CONSUMER_OVERRIDES)
+    return config
+
+
+def producer_config(settings: Settings) -> dict[str, Any]:
+    return {
+        "bootstrap.servers": settings.kafka_bootstrap,
+        "acks": "all",
+        "linger.ms": 5,
+        "enable.idempotence": settings.broker_flavor != "tansu",
+    }

@@ -1,0 +1,24 @@
+"""Dead letters: events a processor cannot handle go, unchanged, to ``atraxion.deadletter``.
+
+The original key and value are kept byte for byte; headers say why and where from, so an
+operator can inspect, fix and replay them. Processing goes on with the next event.
+"""
+
+from __future__ import annotations
+
+import time
+
+DEADLETTER_TOPIC = "atraxion.deadletter"
+
+
+def deadletter_headers(
+    *, reason: str, processor: str, topic: str, partition: int, offset: int
+) -> list[tuple[str, bytes]]:
+    return [
+        ("dlq.reason", reason[:2000].encode()),
+        ("dlq.processor", processor.encode()),
+        ("dlq.source.topic", topic.encode()),
+        ("dlq.source.partition", str(partition).encode()),
+        ("dlq.source.offset", str(offset).encode()),
+        ("dlq.failed_at_ms", str(int(time.time() * 1000)).encode()),
+    ]

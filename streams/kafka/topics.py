@@ -1,0 +1,39 @@
+"""Topics the processors own, created explicitly before anything produces to them (a broker
+that auto-creates topics picks its own partition count; Tansu picks 4)."""
+
+from __future__ import annotations
+
+from confluent_kafka import KafkaException
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from deploy.settings import Settings
+from schemas.topics import DOMAIN_TOPICS
+from streams.kafka.deadletter import DEADLETTER_TOPIC
+
+COMPACTED = {"cleanup.policy": "compact"}
+
+
+def owned_topics(settings: Settings) -> list[NewTopic]:
+    partitions = settings.topic_partitions
+    topics = [NewTopic(name, partitions, 1, config=COMPACTED) for name in DOMAIN_TOPICS]
+    topics.append(NewTopic(DEADLETTER_TOPIC, 1, 1, config={"retention.ms": "-1"}))
+    topics.append(
+        NewTopic(f"{settings.streams_app_id}-product-variants-by-template", partitions, 1)
+    )
+    return topics
+
+
+def ensure_topics(settings: Settings, timeout: float = 30.0) -> list[str]:
+    """Create the missing owned topics; returns the names created."""
+    admin = AdminClient({"bootstrap.servers": settings.kafka_bootstrap})
+    existing = set(admin.list_topics(timeout=timeout).topics)
+    missing = [t for t in owned_topics(settings) if t.topic not in existing]
+    if not missing:
+        return []
+    for future in admin.create_topics(missing, operation_timeout=timeout).values():
+        try:
+            future.result()
+        except KafkaException as exc:
+            if exc.args[0].code() != 36:  # TOPIC_ALREADY_EXISTS: another process won the race
+                raise
+    return [t.topic for t in missing]

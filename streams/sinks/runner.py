@@ -1,0 +1,175 @@
+"""The loop every PostgreSQL sink runs: Kafka batch in, one database transaction, then commit.
+
+Exactly when offsets are committed: after the batch's transaction has committed in
+PostgreSQL and any dead letters of the batch have been acknowledged by the broker. A crash
+anywhere before that replays the batch; sinks make that harmless by upserting by key and
+ignoring events at or before the position they already hold.
+
+Failures: a poison record (undecodable) goes to the dead-letter topic. If the database
+rejects a batch for a data reason, the batch is re-applied one record per transaction and the
+records it still rejects go to the dead-letter topic. If the database is unreachable, the
+batch is retried with backoff until it is (nothing is committed meanwhile).
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import psycopg
+import structlog
+from confluent_kafka import Consumer, KafkaError, Message, Producer, TopicPartition
+
+from deploy.settings import Settings
+from streams.changes.debezium import PoisonEvent
+from streams.kafka.clients import consumer_config, producer_config
+from streams.kafka.deadletter import DEADLETTER_TOPIC, deadletter_headers
+
+log = structlog.get_logger(__name__)
+T = TypeVar("T")
+# Errors that mean "the database refuses this data", as opposed to "the database is away".
+REJECTED = (psycopg.DataError, psycopg.IntegrityError, psycopg.ProgrammingError)
+
+
+@dataclass(frozen=True)
+class Sink(Generic[T]):
+    name: str
+    topics: Sequence[str]
+    decode: Callable[[Message], T]
+    """Turn a record into what ``apply`` takes; raises PoisonEvent for a bad record."""
+    apply: Callable[[psycopg.Connection, Sequence[T]], None]
+    """Write records (in offset order) inside the open transaction."""
+
+
+class SinkRunner(Generic[T]):
+    def __init__(self, sink: Sink[T], settings: Settings, group_id: str, dsn: str) -> None:
+        self.sink = sink
+        self.settings = settings
+        self.dsn = dsn
+        self.consumer = Consumer(consumer_config(settings, group_id))
+        self.producer = Producer(producer_config(settings))
+        self.batch_size = 500
+        self._stop = False
+        self._conn: psycopg.Connection | None = None
+
+    def stop(self, *_: Any) -> None:
+        self._stop = True
+
+    def run(self) -> None:
+        signal.signal(signal.SIGTERM, self.stop)
+        signal.signal(signal.SIGINT, self.stop)
+        self.consumer.subscribe(list(self.sink.topics))
+        log.info("sink.started", sink=self.sink.name, topics=list(self.sink.topics))
+        try:
+            while not self._stop:
+                messages = self.consumer.consume(self.batch_size, timeout=0.2)
+                batch = [m for m in messages if not _is_eof(m)]
+                if batch:
+                    self.process(batch)
+        finally:
+            self.consumer.close()
+            if self._conn is not None:
+                self._conn.close()
+            log.info("sink.stopped", sink=self.sink.name)
+
+    def process(self, messages: list[Message]) -> None:
+        decoded: list[tuple[Message, T]] = []
+        dead: list[tuple[Message, str]] = []
+        for message in messages:
+            if message.error() is not None:
+                raise RuntimeError(f"consumer error: {message.error()}")
+            try:
+                decoded.append((message, self.sink.decode(message)))
+            except PoisonEvent as exc:
+                dead.append((message, str(exc)))
+        dead.extend(self._write(decoded))
+        for message, reason in dead:
+            self._deadletter(message, reason)
+        if dead and self.producer.flush(30) > 0:
+            raise RuntimeError("dead letters not acknowledged; not committing")
+        self.consumer.commit(offsets=_next_offsets(messages), asynchronous=False)
+        log.debug("sink.committed", sink=self.sink.name, records=len(messages), dead=len(dead))
+
+    def _write(self, decoded: list[tuple[Message, T]]) -> list[tuple[Message, str]]:
+        if not decoded:
+            return []
+        try:
+            self._transaction(lambda conn: self.sink.apply(conn, [r for _, r in decoded]))
+            return []
+        except REJECTED as exc:
+            log.warning("sink.batch_rejected", sink=self.sink.name, error=str(exc))
+        rejected: list[tuple[Message, str]] = []
+        for message, record in decoded:
+            try:
+                self._transaction(lambda conn, r=record: self.sink.apply(conn, [r]))
+            except REJECTED as exc:
+                rejected.append((message, f"rejected by the read model: {exc}"))
+        return rejected
+
+    def _transaction(self, work: Callable[[psycopg.Connection], None]) -> None:
+        delay = 0.5
+        while True:
+            try:
+                conn = self._connection()
+                with conn.transaction():
+                    work(conn)
+                return
+            except psycopg.OperationalError as exc:
+                log.error(
+                    "sink.database_unavailable",
+                    sink=self.sink.name,
+                    error=str(exc),
+                    retry_in_s=delay,
+                )
+                self._drop_connection()
+                if self._stop:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 10.0)
+
+    def _connection(self) -> psycopg.Connection:
+        if self._conn is None or self._conn.closed:
+            self._conn = psycopg.connect(self.dsn, autocommit=True)
+        return self._conn
+
+    def _drop_connection(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+        self._conn = None
+
+    def _deadletter(self, message: Message, reason: str) -> None:
+        log.warning(
+            "deadletter",
+            processor=self.sink.name,
+            reason=reason,
+            topic=message.topic(),
+            partition=message.partition(),
+            offset=message.offset(),
+        )
+        self.producer.produce(
+            DEADLETTER_TOPIC,
+            key=message.key(),
+            value=message.value(),
+            headers=deadletter_headers(
+                reason=reason,
+                processor=self.sink.name,
+                topic=message.topic(),
+                partition=message.partition(),
+                offset=message.offset(),
+            ),
+        )
+
+
+def _is_eof(message: Message) -> bool:
+    error = message.error()
+    return error is not None and error.code() == KafkaError._PARTITION_EOF
+
+
+def _next_offsets(messages: list[Message]) -> list[TopicPartition]:
+    last: dict[tuple[str, int], int] = {}
+    for message in messages:
+        last[(message.topic(), message.partition())] = message.offset()
+    return [TopicPartition(t, p, offset + 1) for (t, p), offset in last.items()]

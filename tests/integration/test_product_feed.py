@@ -1,0 +1,166 @@
+"""The product feed end to end: SQL on the Odoo database in, HTTP on the API out."""
+
+from __future__ import annotations
+
+import httpx
+import psycopg
+import pytest
+
+from tests.integration.feed import (
+    FEED,
+    barrier,
+    copy_template,
+    eventually,
+    item,
+    mark_processed,
+    pending_ids,
+    set_price,
+    template_ids,
+    wait_for_price,
+)
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module", autouse=True)
+def snapshot_done(api: httpx.Client, odoo: psycopg.Connection) -> list[int]:
+    """The initial snapshot delivers every template as a new, pending item."""
+    ids = template_ids(odoo)
+    eventually(lambda: pending_ids(api) >= set(ids), 180, "the snapshot in the feed")
+    return ids
+
+
+def test_snapshot_items_are_new_with_their_variants(api: httpx.Client, odoo: psycopg.Connection):
+    first = template_ids(odoo)[0]
+    current = item(api, first)
+    variant_ids = {
+        r[0]
+        for r in odoo.execute("SELECT id FROM product_product WHERE product_tmpl_id = %s", (first,))
+    }
+    assert current["isNew"] is True
+    assert current["deleted"] is False
+    assert {v["id"] for v in current["data"]["variants"]} == variant_ids
+    default_code = odoo.execute(
+        "SELECT default_code FROM product_template WHERE id = %s", (first,)
+    ).fetchone()[0]
+    assert current["externalId"] == default_code
+
+
+def test_price_update_shows_only_list_price(api: httpx.Client, odoo: psycopg.Connection):
+    product = template_ids(odoo)[1]
+    mark_processed(api, [product])
+    assert product not in pending_ids(api)
+
+    set_price(odoo, product, 4321.5)
+    current = wait_for_price(api, product, 4321.5)
+    assert current["changedFields"] == ["list_price"]
+    assert current["pending"] is True
+    assert current["isNew"] is False
+
+
+def test_write_date_only_update_produces_nothing(api: httpx.Client, odoo: psycopg.Connection):
+    quiet, sentinel = template_ids(odoo)[2:4]
+    mark_processed(api, [quiet])
+    odoo.execute(
+        "UPDATE product_template SET write_date = now(), write_uid = write_uid WHERE id = %s",
+        (quiet,),
+    )
+    barrier(api, odoo, sentinel)
+    assert item(api, quiet)["pending"] is False
+    assert quiet not in pending_ids(api)
+
+
+def test_changed_fields_accumulate_until_processed(api: httpx.Client, odoo: psycopg.Connection):
+    product = template_ids(odoo)[4]
+    mark_processed(api, [product])
+    odoo.execute("UPDATE product_template SET weight = 99.5 WHERE id = %s", (product,))
+    set_price(odoo, product, 777.25)
+    current = wait_for_price(api, product, 777.25)
+    assert current["changedFields"] == ["list_price", "weight"]
+
+    mark_processed(api, [product])
+    odoo.execute(
+        "UPDATE product_product SET barcode = '9999999999999' "
+        "WHERE id = (SELECT min(id) FROM product_product WHERE product_tmpl_id = %s)",
+        (product,),
+    )
+    variant = odoo.execute(
+        "SELECT min(id) FROM product_product WHERE product_tmpl_id = %s", (product,)
+    ).fetchone()[0]
+    current = eventually(lambda: (i := item(api, product))["pending"] and i, 60, "variant change")
+    assert current["changedFields"] == [f"variants.{variant}.barcode"]
+
+
+def test_new_product_is_new_and_delete_is_deleted(api: httpx.Client, odoo: psycopg.Connection):
+    new_id = copy_template(odoo, template_ids(odoo)[5])
+    created = eventually(lambda: item(api, new_id), 60, "the new product")
+    assert created["isNew"] is True
+    assert len(created["data"]["variants"]) == 1
+
+    mark_processed(api, [new_id])
+    odoo.execute("DELETE FROM product_product WHERE product_tmpl_id = %s", (new_id,))
+    odoo.execute("DELETE FROM product_template WHERE id = %s", (new_id,))
+    deleted = eventually(lambda: (i := item(api, new_id))["deleted"] and i, 60, "the delete")
+    assert deleted["pending"] is True
+    assert deleted["data"] is None
+
+
+def test_mark_processed_single_and_batch(api: httpx.Client, odoo: psycopg.Connection):
+    a, b, c = template_ids(odoo)[6:9]
+    for product in (a, b, c):
+        set_price(odoo, product, 10.0 + product)
+    for product in (a, b, c):
+        wait_for_price(api, product, 10.0 + product)
+
+    assert api.delete(f"{FEED}/{a}").status_code == 204
+    result = api.post(f"{FEED}/batch-delete", json={"ids": [b, c, 10**9]}).json()
+    assert result == {"processed": sorted([b, c]), "notFound": [10**9], "changed": []}
+    assert not {a, b, c} & pending_ids(api)
+    assert api.delete(f"{FEED}/{10**9}").status_code == 404
+
+
+def test_stale_version_is_not_marked_processed(api: httpx.Client, odoo: psycopg.Connection):
+    product = template_ids(odoo)[9]
+    set_price(odoo, product, 55.5)
+    seen = wait_for_price(api, product, 55.5)
+    set_price(odoo, product, 66.5)
+    wait_for_price(api, product, 66.5)
+
+    response = api.delete(f"{FEED}/{product}", params={"version": seen["version"]})
+    assert response.status_code == 409
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert item(api, product)["pending"] is True
+
+
+def test_pagination_with_cursor_and_since(api: httpx.Client, odoo: psycopg.Connection):
+    everything = pending_ids(api)
+    pages, cursor, seen = 0, None, []
+    while True:
+        params = {"limit": 7, **({"cursor": cursor} if cursor else {})}
+        page = api.get(FEED, params=params).json()
+        seen += [entry["odooId"] for entry in page["data"]]
+        pages += 1
+        cursor = page["nextCursor"]
+        if cursor is None:
+            break
+    assert len(seen) == len(set(seen))
+    assert set(seen) == everything
+    assert pages == -(-len(everything) // 7)
+
+    product = template_ids(odoo)[10]
+    set_price(odoo, product, 1.25)
+    current = wait_for_price(api, product, 1.25)
+    later = api.get(FEED, params={"since": current["updatedAt"]}).json()["data"]
+    assert product in [entry["odooId"] for entry in later]
+    assert all(entry["updatedAt"] >= current["updatedAt"] for entry in later)
+
+
+def test_bad_requests_are_problems(api: httpx.Client):
+    response = api.get(FEED, params={"limit": 0})
+    assert response.status_code == 422
+    body = response.json()
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert body["status"] == 422
+    assert body["errors"][0]["field"] == "query.limit"
+    assert api.get(FEED, params={"cursor": "not-a-cursor"}).status_code == 422
+    assert api.get(f"{FEED}/abc").status_code == 422

@@ -1,0 +1,186 @@
+"""At-least-once end to end: crashes, replays, poison events, missing before images."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+
+import httpx
+import psycopg
+import pytest
+from confluent_kafka import Consumer, KafkaError, Producer
+
+from schemas.odoo_tables import raw_topic
+from schemas.topics import PRODUCTS_TOPIC
+from streams.kafka.deadletter import DEADLETTER_TOPIC
+from streams.sinks.products_view import products_view
+from streams.sinks.runner import SinkRunner
+from tests.integration.feed import (
+    barrier,
+    eventually,
+    item,
+    mark_processed,
+    pending_ids,
+    set_price,
+    template_ids,
+    wait_for_price,
+)
+from tests.integration.stacks import RunningStack
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module", autouse=True)
+def snapshot_done(api: httpx.Client, odoo: psycopg.Connection) -> None:
+    ids = set(template_ids(odoo))
+    eventually(lambda: {i for i in ids if item(api, i)} == ids, 180, "the snapshot")
+
+
+@pytest.mark.parametrize("process", ["streams", "materializer", "connect"])
+def test_killed_process_loses_nothing(
+    process: str, stack: RunningStack, api: httpx.Client, odoo: psycopg.Connection
+):
+    products = template_ids(odoo)[20:32]
+    base = 3000 + 100 * ["streams", "materializer", "connect"].index(process)
+    for n, product in enumerate(products[:6]):
+        set_price(odoo, product, base + n)
+    stack.kill(process)  # SIGKILL: no flush, no offset commit, no goodbye
+    for n, product in enumerate(products[6:], start=6):
+        set_price(odoo, product, base + n)
+    stack.restart(process)
+    for n, product in enumerate(products):
+        wait_for_price(api, product, base + n, timeout=120)
+
+
+def test_read_model_converges_to_odoo(api: httpx.Client, odoo: psycopg.Connection):
+    rows = odoo.execute("SELECT id, list_price FROM product_template").fetchall()
+    expected = {r[0]: float(r[1]) for r in rows}
+
+    def converged() -> bool:
+        for odoo_id, price in expected.items():
+            current = item(api, odoo_id)
+            assert current is not None, f"{odoo_id} missing"
+            assert abs(current["data"]["list_price"] - price) < 1e-9, (odoo_id, current["data"])
+        return True
+
+    eventually(converged, 120, "the read model to equal Odoo")
+
+
+def test_replaying_the_products_topic_changes_nothing(stack: RunningStack, api, odoo):
+    barrier(api, odoo, template_ids(odoo)[0])
+    with psycopg.connect(stack.readmodel_dsn) as conn:
+        before = conn.execute("SELECT * FROM product_feed ORDER BY odoo_id").fetchall()
+
+    # The real sink, under a new consumer group: it reads the topic from the beginning.
+    runner = SinkRunner(
+        products_view, stack.settings, f"replay-{uuid.uuid4().hex}", stack.readmodel_dsn
+    )
+    replayed = _drain(runner)
+
+    with psycopg.connect(stack.readmodel_dsn) as conn:
+        after = conn.execute("SELECT * FROM product_feed ORDER BY odoo_id").fetchall()
+    assert replayed >= len(before)
+    assert after == before
+
+
+def test_poison_events_go_to_the_dead_letter_topic(stack: RunningStack, api, odoo):
+    key = f'{{"id": {10**8 + int(time.time()) % 10**6}}}'.encode()
+    producer = Producer({"bootstrap.servers": stack.kafka_bootstrap})
+    producer.produce(raw_topic("odoo", "product_template"), key=key, value=b"\x00not json")
+    producer.produce(PRODUCTS_TOPIC, key=b"poison", value=b"not avro")
+    assert producer.flush(10) == 0
+
+    letters = _read_all(stack.kafka_bootstrap, DEADLETTER_TOPIC)
+    by_processor = {
+        dict(m.headers())["dlq.processor"].decode(): m
+        for m in letters
+        if m.key() in (key, b"poison")
+    }
+    assert set(by_processor) == {"build_products", "products_view"}
+    raw = by_processor["build_products"]
+    headers = dict(raw.headers())
+    assert raw.value() == b"\x00not json"
+    assert b"not JSON" in headers["dlq.reason"]
+    assert headers["dlq.source.topic"] == b"odoo.public.product_template"
+    # ...and the pipeline goes on.
+    barrier(api, odoo, template_ids(odoo)[1])
+
+
+def test_unchanged_toast_column_is_not_a_change(api: httpx.Client, odoo: psycopg.Connection):
+    product = template_ids(odoo)[40]
+    # Large enough to be TOASTed: Debezium sends a placeholder for it when it is unchanged.
+    big = {"en_US": " ".join(uuid.uuid4().hex for _ in range(400))}
+    odoo.execute(
+        "UPDATE product_template SET description_sale = %s WHERE id = %s",
+        (json.dumps(big), product),
+    )
+    eventually(
+        lambda: (i := item(api, product))["data"]["description_sale"] == big and i, 60, "big text"
+    )
+    mark_processed(api, [product])
+    set_price(odoo, product, 8888.0)
+    current = wait_for_price(api, product, 8888.0)
+    assert current["changedFields"] == ["list_price"]
+    assert current["data"]["description_sale"] == big
+
+
+def test_replica_identity_full_gives_the_same_feed(api: httpx.Client, odoo: psycopg.Connection):
+    product = template_ids(odoo)[41]
+    odoo.execute("ALTER TABLE product_template REPLICA IDENTITY FULL")
+    try:
+        mark_processed(api, [product])
+        odoo.execute("UPDATE product_template SET write_date = now() WHERE id = %s", (product,))
+        set_price(odoo, product, 9999.5)
+        current = wait_for_price(api, product, 9999.5)
+        assert current["changedFields"] == ["list_price"]
+    finally:
+        odoo.execute("ALTER TABLE product_template REPLICA IDENTITY DEFAULT")
+    assert product in pending_ids(api)
+
+
+def _drain(runner: SinkRunner, timeout: float = 60) -> int:
+    """Run the sink until it has reached the end of every partition; records seen."""
+    runner.consumer.subscribe([PRODUCTS_TOPIC])
+    seen, idle_since = 0, time.monotonic()
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            batch = [m for m in runner.consumer.consume(500, timeout=0.5) if not _eof(m)]
+            if batch:
+                runner.process(batch)
+                seen += len(batch)
+                idle_since = time.monotonic()
+            elif seen and time.monotonic() - idle_since > 3:
+                return seen
+    finally:
+        runner.consumer.close()
+    raise AssertionError(f"replay did not finish in {timeout}s ({seen} records)")
+
+
+def _read_all(bootstrap: str, topic: str, settle: float = 5.0) -> list:
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"test-{uuid.uuid4().hex}",
+            "auto.offset.reset": "earliest",
+            "enable.auto.commit": False,
+        }
+    )
+    consumer.subscribe([topic])
+    found, deadline = [], time.monotonic() + 30
+    last_new = time.monotonic()
+    try:
+        while time.monotonic() < deadline and time.monotonic() - last_new < settle:
+            message = consumer.poll(0.2)
+            if message is not None and message.error() is None:
+                found.append(message)
+                last_new = time.monotonic()
+    finally:
+        consumer.close()
+    return found
+
+
+def _eof(message) -> bool:
+    error = message.error()
+    return error is not None and error.code() == KafkaError._PARTITION_EOF
