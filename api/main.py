@@ -2,42 +2,85 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import structlog
 from fastapi import FastAPI
 from psycopg_pool import AsyncConnectionPool
 
+from api.middleware import BodySizeLimit, RateLimitHeaders
+from api.openapi import install_openapi
 from api.problems import install_problem_handlers
 from api.readmodel.migrate import migrate
-from api.routes import health, products
+from api.routes import health, products, tokens
+from api.security.auth import Guard
+from api.security.ratelimit import CLEANUP_SQL
 from deploy.logs import configure_logging
 from deploy.settings import get_settings
+
+log = structlog.get_logger(__name__)
+CLEANUP_EVERY_S = 600
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = get_settings()
     migrate(settings.readmodel_dsn)
+    # Autocommit: a single-statement read needs no BEGIN/COMMIT round trips; the routes that
+    # write several statements open a transaction themselves.
     async with AsyncConnectionPool(
-        settings.readmodel_dsn, min_size=1, max_size=10, open=False
+        settings.readmodel_dsn,
+        min_size=1,
+        max_size=10,
+        open=False,
+        kwargs={"autocommit": True},
+        timeout=settings.api_db_timeout_s,
     ) as pool:
         await pool.open(wait=True, timeout=30)
         app.state.pool = pool
-        yield
+        cleanup = asyncio.create_task(_clean_rate_limits(pool))
+        try:
+            yield
+        finally:
+            cleanup.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await cleanup
+
+
+async def _clean_rate_limits(pool: AsyncConnectionPool) -> None:
+    """Delete rate-limit counters whose window ended over an hour ago."""
+    while True:
+        try:
+            async with pool.connection() as conn:
+                await conn.execute(CLEANUP_SQL)
+        except Exception as exc:  # the database is away: try again next time
+            log.warning("api.rate_limit_cleanup_failed", error=str(exc))
+        await asyncio.sleep(CLEANUP_EVERY_S)
 
 
 def create_app() -> FastAPI:
     configure_logging("api")
+    settings = get_settings()
     app = FastAPI(
         title="Atraxion",
         version="0.1.0",
         summary="Near-real-time Odoo change feeds for the webshop",
+        description="Every `/api/v1` operation needs `Authorization: Bearer <token>` with the "
+        "scope it lists; errors are RFC 9457 `application/problem+json`; requests are rate "
+        "limited per token (`RateLimit`/`RateLimit-Policy` headers).",
         lifespan=lifespan,
     )
+    app.state.guard = Guard(settings)
     install_problem_handlers(app)
+    app.add_middleware(RateLimitHeaders)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.api_max_body_bytes)
     app.include_router(health.router)
     app.include_router(products.router)
+    app.include_router(tokens.router)
+    install_openapi(app)
     return app
 
 

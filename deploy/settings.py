@@ -61,6 +61,22 @@ class Settings(BaseSettings):
     # API.
     api_host: str = "127.0.0.1"
     api_port: int = 58000
+    # API security (README "API security"). Token checks are cached per API worker for this
+    # long, so a revoked token stops working within this many seconds (expiry is exact).
+    api_token_cache_ttl_s: float = 5.0
+    # Unknown tokens are remembered for this long (repeated bad tokens skip the database).
+    api_token_negative_ttl_s: float = 2.0
+    # api_token.last_used_at is written at most once per this many seconds per token.
+    api_token_last_used_every_s: int = 60
+    # Requests per token, "<requests>/<seconds>", by scope; a token with several scopes gets
+    # the most generous of them. Counted in PostgreSQL, shared by every API worker.
+    rate_limit_webshop: str = "1200/60"
+    rate_limit_odoo: str = "600/60"
+    rate_limit_admin: str = "120/60"
+    # Largest accepted request body in bytes (413 above).
+    api_max_body_bytes: int = 1_048_576
+    # How long a request waits for a read-model connection before answering 503.
+    api_db_timeout_s: float = 5.0
 
     # Demo data.
     demo_scale: int = 200

@@ -32,7 +32,7 @@ def create_app(settings: Settings) -> faust.App:
         broker_session_timeout=6,
         broker_heartbeat_interval=2,
         broker_commit_interval=1.0,
-        producer_linger_ms=0,
+        producer_linger_ms=5,
         stream_wait_empty=False,
         web_enabled=True,
         web_host="127.0.0.1",

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
+
+# Ids are PostgreSQL bigints; this bound is exact as a JSON (double) number too.
+MAX_ID = 2**53 - 1
+CURSOR_PATTERN = r"^[0-9]{1,17}-[0-9]{1,16}$"
+VERSION_PATTERN = r"^[0-9]{1,20}\.[0-9]{1,20}\.[0-9]{1,20}$"
+OdooId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class ProductFeedItem(BaseModel):
@@ -31,12 +37,12 @@ class ProductFeedPage(BaseModel):
 
 
 class ProcessedItem(BaseModel):
-    id: int
-    version: str | None = None
+    id: OdooId
+    version: str | None = Field(default=None, max_length=100, pattern=VERSION_PATTERN)
 
 
 class BatchProcess(BaseModel):
-    ids: list[int] = Field(default_factory=list, max_length=10_000)
+    ids: list[OdooId] = Field(default_factory=list, max_length=10_000)
     items: list[ProcessedItem] = Field(
         default_factory=list,
         max_length=10_000,

@@ -2,22 +2,46 @@
 
 from __future__ import annotations
 
-import base64
-import json
-from datetime import datetime
+import re
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, HTTPException, Path, Query, Response, status
+from pydantic import BeforeValidator
 
-from api.deps import DbConn
+from api.deps import DbConn, require_scope
 from api.models.products import (
+    CURSOR_PATTERN,
+    MAX_ID,
+    VERSION_PATTERN,
     BatchProcess,
     BatchProcessResult,
     ProductFeedItem,
     ProductFeedPage,
 )
+from api.openapi import PROTECTED, problem_responses
 
-router = APIRouter(prefix="/api/v1/updated-products", tags=["products"])
+router = APIRouter(
+    prefix="/api/v1/updated-products",
+    tags=["products"],
+    dependencies=[require_scope("webshop")],
+    responses=PROTECTED,
+)
+
+OdooId = Annotated[int, Path(ge=1, le=MAX_ID, description="product_template.id")]
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_RFC3339 = re.compile(
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$"
+)
+
+
+def _rfc3339(value: Any) -> Any:
+    """What OpenAPI's ``date-time`` format promises: RFC 3339, offset included (pydantic alone
+    would also take Unix timestamps and dates)."""
+    if isinstance(value, str) and not _RFC3339.match(value):
+        raise ValueError("not an RFC 3339 date-time with offset, e.g. 2026-01-01T00:00:00Z")
+    return value
+
 
 COLUMNS = """odoo_id, external_id, data, changed_fields, is_new, deleted, pending, updated_at,
     pos_commit || '.' || pos_lsn || '.' || pos_seq AS version"""
@@ -28,8 +52,15 @@ VERSION = "pos_commit || '.' || pos_lsn || '.' || pos_seq"
 async def list_updated_products(
     conn: DbConn,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    since: Annotated[datetime | None, Query(description="Only items updated at or after")] = None,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    since: Annotated[
+        datetime | None,
+        BeforeValidator(_rfc3339),
+        Query(description="Only items updated at or after this RFC 3339 date-time (with offset)"),
+    ] = None,
+    cursor: Annotated[
+        str | None,
+        Query(pattern=CURSOR_PATTERN, description="`nextCursor` of the previous page"),
+    ] = None,
 ) -> ProductFeedPage:
     after_ts, after_id = _decode_cursor(cursor) if cursor else (None, None)
     rows = await (
@@ -49,8 +80,8 @@ async def list_updated_products(
     return ProductFeedPage(data=page, nextCursor=next_cursor)
 
 
-@router.get("/{odoo_id}", response_model=ProductFeedItem, responses={404: {}})
-async def get_updated_product(conn: DbConn, odoo_id: int) -> ProductFeedItem:
+@router.get("/{odoo_id:int}", response_model=ProductFeedItem, responses=problem_responses(404))
+async def get_updated_product(conn: DbConn, odoo_id: OdooId) -> ProductFeedItem:
     row = await (
         await conn.execute(f"SELECT {COLUMNS} FROM product_feed WHERE odoo_id = %s", (odoo_id,))
     ).fetchone()
@@ -60,14 +91,14 @@ async def get_updated_product(conn: DbConn, odoo_id: int) -> ProductFeedItem:
 
 
 @router.delete(
-    "/{odoo_id}",
+    "/{odoo_id:int}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses={404: {}, 409: {"description": "Changed again since `version`"}},
+    responses=problem_responses(404, 409, _409="Changed again since `version`"),
 )
 async def mark_product_processed(
     conn: DbConn,
-    odoo_id: int,
-    version: Annotated[str | None, Query(max_length=100)] = None,
+    odoo_id: OdooId,
+    version: Annotated[str | None, Query(max_length=100, pattern=VERSION_PATTERN)] = None,
 ) -> Response:
     result = await _mark_processed(conn, [(odoo_id, version)])
     if result.notFound:
@@ -133,16 +164,12 @@ def _item(row: dict[str, Any]) -> ProductFeedItem:
 
 
 def _encode_cursor(item: ProductFeedItem) -> str:
-    raw = json.dumps([item.updatedAt.isoformat(), item.odooId]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    """``<updatedAt in microseconds since the epoch>-<odooId>``: the keyset position."""
+    micros = (item.updatedAt - _EPOCH) // timedelta(microseconds=1)
+    return f"{micros}-{item.odooId}"
 
 
 def _decode_cursor(cursor: str) -> tuple[datetime, int]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        ts, odoo_id = json.loads(raw)
-        return datetime.fromisoformat(ts), int(odoo_id)
-    except (ValueError, TypeError) as exc:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY, "cursor: not a cursor returned by this API"
-        ) from exc
+    # The pattern (checked before) bounds both numbers: any matching cursor decodes.
+    micros, odoo_id = cursor.split("-")
+    return _EPOCH + timedelta(microseconds=int(micros)), int(odoo_id)

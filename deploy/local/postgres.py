@@ -12,6 +12,7 @@ import hashlib
 import os
 import pwd
 import shutil
+import signal
 import stat
 import subprocess
 from pathlib import Path
@@ -108,7 +109,16 @@ def server(settings: Settings, data_dir: Path, env: dict[str, str], log_dir: Pat
     argv = [str(bin_dir() / "postgres"), "-D", str(data_dir)]
     for name, value in options.items():
         argv += ["-c", f"{name}={value}"]
-    return Child("postgres", argv, env=env, log_dir=log_dir, user=os_user(), cwd=Path("/"))
+    # SIGINT is PostgreSQL's "fast" shutdown; SIGTERM ("smart") would wait for every client.
+    return Child(
+        "postgres",
+        argv,
+        env=env,
+        log_dir=log_dir,
+        user=os_user(),
+        cwd=Path("/"),
+        stop_signal=signal.SIGINT,
+    )
 
 
 def is_ready(dsn: str) -> bool:

@@ -26,6 +26,7 @@ class Child:
         log_dir: Path,
         user: str | None = None,
         cwd: Path | None = None,
+        stop_signal: signal.Signals = signal.SIGTERM,
     ) -> None:
         self.name = name
         self.argv = argv
@@ -34,6 +35,7 @@ class Child:
         self.cwd = cwd
         self.log_path = log_dir / f"{name}.log"
         self.proc: subprocess.Popen[bytes] | None = None
+        self.stop_signal = stop_signal
         self.expected_exit = False
 
     def start(self) -> None:
@@ -64,7 +66,7 @@ class Child:
             return None
         self.expected_exit = True
         if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
+            self.proc.send_signal(self.stop_signal)
             try:
                 self.proc.wait(grace)
             except subprocess.TimeoutExpired:

@@ -30,6 +30,7 @@ import psycopg
 import structlog
 
 from api.readmodel.migrate import migrate
+from api.security.store import mint_tokens
 from deploy.local import broker, postgres
 from deploy.local.processes import Child, ProcessDied, wait_until
 from deploy.odoo_demo import ensure_database, seed
@@ -40,6 +41,8 @@ log = structlog.get_logger(__name__)
 ROOT = Path(__file__).resolve().parents[2]
 CONNECTOR_FILE = ROOT / "connectors" / "odoo-postgres" / "register-odoo-postgres.json"
 SLOT_NAME = "atraxion"
+# One API token per scope, rotated at every start; the secrets go to stack.json ("tokens").
+LOCAL_TOKENS = {"webshop": "local-webshop", "odoo": "local-odoo", "admin": "local-admin"}
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,7 @@ class Stack:
         self.use_settings(settings.model_copy(update={"broker_flavor": self.broker_flavor}))
         self.children: dict[str, Child] = {}
         self.times = StartupTimes()
+        self.tokens: dict[str, str] = {}  # scope -> secret of its local token
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -102,6 +106,7 @@ class Stack:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         try:
             self.start_infrastructure()
+            self.mint_tokens()
             for name in ("streams", "materializer"):
                 self.start_process(name)
             self.start_api()
@@ -117,6 +122,13 @@ class Stack:
         self._start_postgres()
         self._start_broker()
         self.start_process("connect")
+
+    def mint_tokens(self) -> None:
+        """Create (or rotate) the local token of each scope in the read model."""
+        secrets = mint_tokens(
+            self.settings.readmodel_dsn, {name: [scope] for scope, name in LOCAL_TOKENS.items()}
+        )
+        self.tokens = {scope: secrets[name] for scope, name in LOCAL_TOKENS.items()}
 
     def supervise(self, poll: float = 0.5) -> None:
         """Block while every child runs; raise ProcessDied when one exits unexpectedly."""
@@ -277,13 +289,14 @@ class Stack:
             "logs": {name: str(c.log_path) for name, c in self.children.items()},
             "pids": {name: c.pid for name, c in self.children.items()},
             "startup_seconds": self.times.steps,
-            "tokens": {},
+            "tokens": self.tokens,
         }
 
     def write_stack_file(self) -> None:
         path = self.settings.stack_file
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(self.describe(), indent=2) + "\n")
+        path.chmod(0o600)  # it holds the local API tokens
 
 
 def _alive_and(child: Child, check: Any) -> bool:

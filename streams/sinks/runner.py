@@ -65,8 +65,7 @@ class SinkRunner(Generic[T]):
         log.info("sink.started", sink=self.sink.name, topics=list(self.sink.topics))
         try:
             while not self._stop:
-                messages = self.consumer.consume(self.batch_size, timeout=0.2)
-                batch = [m for m in messages if not _is_eof(m)]
+                batch = [m for m in self.next_batch() if not _is_eof(m)]
                 if batch:
                     self.process(batch)
         finally:
@@ -74,6 +73,17 @@ class SinkRunner(Generic[T]):
             if self._conn is not None:
                 self._conn.close()
             log.info("sink.stopped", sink=self.sink.name)
+
+    def next_batch(self) -> list[Message]:
+        """Wait up to 200 ms for a record, then take whatever else is already fetched.
+
+        (``consume(n, timeout)`` alone waits for n records or the whole timeout, which put
+        ~200 ms on every change; measured.)
+        """
+        first = self.consumer.poll(0.2)
+        if first is None:
+            return []
+        return [first, *self.consumer.consume(self.batch_size - 1, timeout=0)]
 
     def process(self, messages: list[Message]) -> None:
         decoded: list[tuple[Message, T]] = []

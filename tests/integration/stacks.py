@@ -9,12 +9,14 @@ Odoo database, the API, the broker, and kill/restart of a named process.
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 from pathlib import Path
 from typing import Protocol
 
+from deploy.local.ports import isolated_settings
 from deploy.settings import Settings
+
+TEST_RATE_LIMIT = "100000/60"
 
 
 class RunningStack(Protocol):
@@ -23,6 +25,7 @@ class RunningStack(Protocol):
     odoo_dsn: str
     readmodel_dsn: str
     kafka_bootstrap: str
+    tokens: dict[str, str]  # scope -> secret of the stack's token for it
 
     def kill(self, name: str) -> None: ...
 
@@ -38,27 +41,17 @@ def docker_available() -> bool:
     return probe.returncode == 0
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def test_settings(state_dir: Path) -> Settings:
-    return Settings(
-        state_dir=state_dir,
-        pg_port=free_port(),
-        kafka_bootstrap=f"127.0.0.1:{free_port()}",
-        api_port=free_port(),
-        streams_web_port=free_port(),
+def start_stack(state_dir: Path) -> RunningStack:
+    settings = isolated_settings(
+        state_dir,
         demo_scale=60,
         demo_pricelists=2,
-        log_level="INFO",
+        # Generous: the contract run must not be throttled (limits are tested on their own
+        # API processes, tests/integration/extra_api.py).
+        rate_limit_webshop=TEST_RATE_LIMIT,
+        rate_limit_odoo=TEST_RATE_LIMIT,
+        rate_limit_admin=TEST_RATE_LIMIT,
     )
-
-
-def start_stack(state_dir: Path) -> RunningStack:
-    settings = test_settings(state_dir)
     if docker_available():
         from tests.integration.containers import ContainerStack
 

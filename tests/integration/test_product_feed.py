@@ -163,4 +163,7 @@ def test_bad_requests_are_problems(api: httpx.Client):
     assert body["status"] == 422
     assert body["errors"][0]["field"] == "query.limit"
     assert api.get(FEED, params={"cursor": "not-a-cursor"}).status_code == 422
-    assert api.get(f"{FEED}/abc").status_code == 422
+    # Only digits name an item (so /batch-delete is never taken for one): anything else
+    # names no resource.
+    assert api.get(f"{FEED}/abc").status_code == 404
+    assert api.get(f"{FEED}/0").status_code == 422

@@ -142,7 +142,7 @@ def _drain(runner: SinkRunner, timeout: float = 60) -> int:
     deadline = time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:
-            batch = [m for m in runner.consumer.consume(500, timeout=0.5) if not _eof(m)]
+            batch = [m for m in runner.next_batch() if not _eof(m)]
             if batch:
                 runner.process(batch)
                 seen += len(batch)

@@ -1,0 +1,1 @@
+"""API security: tokens, the auth dependency, rate limits (see README "API security")."""
