@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import json
 
-import structlog
-
 from schemas.avro_codec import codec
 from schemas.odoo_tables import JSON_COLUMNS, raw_topic
 from schemas.topics import PRODUCTS_TOPIC
@@ -30,7 +28,6 @@ from streams.changes.product_document import (
 )
 from streams.kafka.faust_io import send_deadletter
 
-log = structlog.get_logger(__name__)
 rules = DiffRules.of(settings.diff_excluded_fields, settings.diff_float_tolerance)
 product_codec = codec("product_change")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from deploy.settings import Settings
+from deploy.settings import Settings, get_settings
 from schemas.topics import DOMAIN_TOPICS
 from streams.kafka.deadletter import DEADLETTER_TOPIC
 
@@ -37,3 +37,8 @@ def ensure_topics(settings: Settings, timeout: float = 30.0) -> list[str]:
             if exc.args[0].code() != 36:  # TOPIC_ALREADY_EXISTS: another process won the race
                 raise
     return [t.topic for t in missing]
+
+
+if __name__ == "__main__":
+    # `python -m streams.kafka.topics`: what production's init-topics job runs.
+    print("created topics:", ", ".join(ensure_topics(get_settings())) or "none")
