@@ -30,28 +30,29 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def _client(stack: RunningStack, scope: str | None) -> httpx.Client:
+    headers = bearer(stack.tokens[scope]) if scope else {}
+    return httpx.Client(base_url=stack.api_url, timeout=10, headers=headers)
+
+
 @pytest.fixture(scope="session")
 def api(stack: RunningStack) -> Iterator[httpx.Client]:
     """The API as the webshop: the stack's ``webshop`` token."""
-    with httpx.Client(
-        base_url=stack.api_url, timeout=10, headers=bearer(stack.tokens["webshop"])
-    ) as client:
+    with _client(stack, "webshop") as client:
         yield client
 
 
 @pytest.fixture(scope="session")
 def admin_api(stack: RunningStack) -> Iterator[httpx.Client]:
     """The API with the stack's ``admin`` token."""
-    with httpx.Client(
-        base_url=stack.api_url, timeout=10, headers=bearer(stack.tokens["admin"])
-    ) as client:
+    with _client(stack, "admin") as client:
         yield client
 
 
 @pytest.fixture(scope="session")
 def anonymous_api(stack: RunningStack) -> Iterator[httpx.Client]:
     """The API without credentials."""
-    with httpx.Client(base_url=stack.api_url, timeout=10) as client:
+    with _client(stack, None) as client:
         yield client
 
 
