@@ -140,7 +140,9 @@ class Stack:
 
     def stop(self) -> None:
         for name in reversed(list(self.children)):
-            self.children[name].stop()
+            child = self.children[name]
+            if child.alive() or not child.expected_exit:
+                child.stop()
         if self.settings.stack_file.exists():
             self.settings.stack_file.unlink()
 
