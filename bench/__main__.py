@@ -24,6 +24,7 @@ import httpx
 import psutil
 import psycopg
 
+from bench.feed import wait_for_snapshot
 from deploy.local.ports import isolated_settings
 from deploy.local.stack import Stack
 
@@ -65,14 +66,12 @@ def run(stack: Stack, samples: int) -> dict[str, object]:
         timeout=10,
         headers={"Authorization": f"Bearer {stack.tokens['webshop']}"},
     )
+    t = time.monotonic()
+    count = wait_for_snapshot(stack)
+    snapshot_s = time.monotonic() - t
+    progress(f"snapshot of {count} templates in the feed after {snapshot_s:.1f}s")
     odoo = psycopg.connect(stack.odoo_dsn, autocommit=True)
     templates = [r[0] for r in odoo.execute("SELECT id FROM product_template ORDER BY id")]
-    t = time.monotonic()
-    readmodel = psycopg.connect(stack.readmodel_dsn, autocommit=True)
-    while readmodel.execute("SELECT count(*) FROM product_feed").fetchone()[0] < len(templates):
-        time.sleep(0.1)
-    snapshot_s = time.monotonic() - t
-    progress(f"snapshot of {len(templates)} templates in the feed after {snapshot_s:.1f}s")
 
     latencies = []
     for n, product in enumerate(templates[:samples]):

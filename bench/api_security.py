@@ -35,12 +35,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
 
+from bench.feed import wait_for_snapshot
 from bench.open_api import OPEN_PREFIX
 from deploy.local.ports import free_port, isolated_settings
 from deploy.local.processes import Child, wait_until
-from deploy.local.stack import ROOT, Stack
+from deploy.local.stack import ROOT, Stack, api_ready
 
 QUERY = "?limit=1"
 PATH = "/api/v1/updated-products" + QUERY
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             progress("starting the embedded stack")
             stack.start()
-            _wait_for_feed(stack)
+            wait_for_snapshot(stack)
             # The feed is loaded: only PostgreSQL is needed now, and the pipeline's
             # background work (broker polling, JVM) would only add noise.
             for name in ("api", "materializer", "streams", "connect", "broker"):
@@ -111,20 +111,6 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _wait_for_feed(stack: Stack) -> None:
-    with psycopg.connect(stack.odoo_dsn) as odoo:
-        templates = odoo.execute("SELECT count(*) FROM product_template").fetchone()[0]
-    with psycopg.connect(stack.readmodel_dsn, autocommit=True) as readmodel:
-        wait_until(
-            lambda: (
-                readmodel.execute("SELECT count(*) FROM product_feed").fetchone()[0] >= templates
-            ),
-            180,
-            "the snapshot in the read model",
-            interval=0.2,
-        )
-
-
 def _start_bench_api(stack: Stack) -> tuple[Child, str]:
     port = free_port()
     argv = [
@@ -134,15 +120,8 @@ def _start_bench_api(stack: Stack) -> tuple[Child, str]:
     child = Child("api-bench", argv, env=stack.env, log_dir=stack.log_dir, cwd=ROOT)
     child.start()
     url = f"http://127.0.0.1:{port}"
-    wait_until(lambda: _ready(url), 60, "the bench API")
+    wait_until(lambda: api_ready(url), 60, "the bench API")
     return child, url
-
-
-def _ready(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}/ready", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def _check(variants: dict[str, tuple[str, str | None]]) -> None:

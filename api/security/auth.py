@@ -17,13 +17,13 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import structlog
+from cachetools import TTLCache
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from api.problems import PROBLEM_TYPES, ApiProblem
-from api.security.cache import MISSING, TTLCache
 from api.security.ratelimit import COUNT_SQL, FIRST_COUNT_SQL, Decision, Policy, policy_for
 from api.security.store import find_by_hash
 from api.security.tokens import SCOPES, ApiToken, hash_secret, looks_like_secret
@@ -46,14 +46,14 @@ class Guard:
     """Per-worker state of the security layer: the token cache and the rate-limit policies."""
 
     def __init__(self, settings: Settings) -> None:
-        self.ttl = settings.api_token_cache_ttl_s
-        self.negative_ttl = settings.api_token_negative_ttl_s
         self.last_used_every = settings.api_token_last_used_every_s
         self.db_timeout = settings.api_db_timeout_s
         self.policies: dict[str, Policy] = {
             scope: Policy.parse(scope, getattr(settings, f"rate_limit_{scope}")) for scope in SCOPES
         }
-        self.cache: TTLCache[ApiToken | None] = TTLCache(max_entries=10_000)
+        # Known tokens and unknown secrets, each by SHA-256, with their own TTL.
+        self.known: TTLCache[str, ApiToken] = TTLCache(10_000, settings.api_token_cache_ttl_s)
+        self.unknown: TTLCache[str, bool] = TTLCache(10_000, settings.api_token_negative_ttl_s)
         self._last_used: dict[int, float] = {}  # token id -> monotonic time last recorded
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -61,17 +61,21 @@ class Guard:
         if not looks_like_secret(secret):
             return None
         key = hash_secret(secret)
-        cached = self.cache.get(key, MISSING)
-        if cached is not MISSING:
-            return cached  # type: ignore[return-value]
+        if key in self.known:
+            return self.known[key]
+        if key in self.unknown:
+            return None
         async with pool.connection(timeout=self.db_timeout) as conn:
             token = await find_by_hash(conn, key)
-        self.cache.put(key, token, self.ttl if token else self.negative_ttl)
+        if token is None:
+            self.unknown[key] = True
+        else:
+            self.known[key] = token
         return token
 
     def forget(self, token_hash: str) -> None:
         """Drop a cached token (this worker revoked it)."""
-        self.cache.pop(token_hash)
+        self.known.pop(token_hash, None)
 
     async def count(self, pool: AsyncConnectionPool, token: ApiToken) -> Decision:
         """Count this request against the token's rate limit (shared by every worker)."""

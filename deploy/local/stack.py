@@ -254,10 +254,7 @@ class Stack:
         return path
 
     def api_ready(self) -> bool:
-        try:
-            return httpx.get(f"{self.api_url}/ready", timeout=2).status_code == 200
-        except httpx.HTTPError:
-            return False
+        return api_ready(self.api_url)
 
     def _add(self, child: Child) -> None:
         self.children[child.name] = child
@@ -299,6 +296,14 @@ class Stack:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(self.describe(), indent=2) + "\n")
         path.chmod(0o600)  # it holds the local API tokens
+
+
+def api_ready(api_url: str) -> bool:
+    """The API at ``api_url`` answers ``GET /ready`` with 200."""
+    try:
+        return httpx.get(f"{api_url}/ready", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 def _alive_and(child: Child, check: Any) -> bool:

@@ -181,12 +181,10 @@ def test_revocation_reaches_every_worker_within_the_cache_ttl(
     victim = bearer(shared_db.tokens["victim"])
     admin = bearer(shared_db.tokens["admin"])
     assert httpx.get(f"{workers[1]}{FEED}", headers=victim).status_code == 200  # cached on B
-    revoked_at = time.monotonic()
     assert httpx.delete(f"{workers[0]}{TOKENS}/victim", headers=admin).status_code == 204
     assert httpx.get(f"{workers[0]}{FEED}", headers=victim).status_code == 401  # A: at once
-    while httpx.get(f"{workers[1]}{FEED}", headers=victim).status_code == 200:
-        assert time.monotonic() - revoked_at < 1.0 + 1.5  # B: within its 1 s TTL
-        time.sleep(0.1)
+    # B cached the token before the revocation, so its entry is gone one TTL (1 s) later.
+    time.sleep(1.0 + 0.1)
     assert_problem(httpx.get(f"{workers[1]}{FEED}", headers=victim), 401)
 
 

@@ -1,10 +1,9 @@
-"""Unit tests for api.security.ratelimit (policies, headers) and api.security.cache."""
+"""Unit tests for api.security.ratelimit (policies, headers)."""
 
 from __future__ import annotations
 
 import pytest
 
-from api.security.cache import MISSING, TTLCache
 from api.security.ratelimit import Decision, Policy, policy_for
 
 POLICIES = {
@@ -56,40 +55,3 @@ def test_over_the_limit():
     assert over.headers()["RateLimit"] == '"admin";r=0;t=5'
     assert over.retry_after() == "5"
     assert Decision(POLICIES["admin"], hits=500, reset_s=0).retry_after() == "1"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def test_ttl_cache_expires_entries():
-    clock = Clock()
-    cache: TTLCache[str | None] = TTLCache(clock=clock)
-    cache.put("a", "A", ttl=5)
-    cache.put("none", None, ttl=1)  # negative results are cached too
-    assert cache.get("a") == "A"
-    assert cache.get("none", MISSING) is None
-    clock.now += 1
-    assert cache.get("none", MISSING) is MISSING
-    clock.now += 3.9
-    assert cache.get("a") == "A"
-    clock.now += 0.2
-    assert cache.get("a", MISSING) is MISSING
-    assert len(cache) == 0
-
-
-def test_ttl_cache_is_bounded_and_forgets_on_request():
-    cache: TTLCache[int] = TTLCache(max_entries=3, clock=Clock())
-    for n in range(5):
-        cache.put(str(n), n, ttl=60)
-    assert len(cache) == 3
-    assert cache.get("0", MISSING) is MISSING
-    assert cache.get("4") == 4
-    cache.pop("4")
-    assert cache.get("4", MISSING) is MISSING
-    cache.put("x", 1, ttl=0)  # nothing stored
-    assert cache.get("x", MISSING) is MISSING
