@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = isolated_settings(
             Path(tmp), demo_scale=args.scale, demo_pricelists=args.pricelists
         )
-        stack = Stack(settings)
+        stack = Stack(settings, throwaway=True)
         try:
             result = run(stack, args.samples)
         finally:

@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
             rate_limit_odoo=NO_LIMIT,
             rate_limit_admin=NO_LIMIT,
         )
-        stack = Stack(settings)
+        stack = Stack(settings, throwaway=True)
         open_api: Child | None = None
         try:
             progress("starting the embedded stack")

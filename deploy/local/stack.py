@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 import time
 from dataclasses import dataclass, field
@@ -83,8 +84,11 @@ class Stack:
         *,
         reset_odoo: bool = False,
         replica_identity: str | None = None,
+        throwaway: bool = False,
     ) -> None:
         self.reset_odoo = reset_odoo
+        # A throwaway stack (tests, benchmarks) deletes its PostgreSQL data when it stops.
+        self.throwaway = throwaway
         self.replica_identity = replica_identity
         self.state_dir = settings.state_dir.resolve()
         self.log_dir = self.state_dir / "logs"
@@ -145,6 +149,9 @@ class Stack:
                 child.stop()
         if self.settings.stack_file.exists():
             self.settings.stack_file.unlink()
+        if self.throwaway:
+            # It may live outside the state folder (postgres.data_dir_for).
+            shutil.rmtree(postgres.data_dir_for(self.state_dir), ignore_errors=True)
 
     def kill(self, name: str) -> None:
         self.children[name].kill()

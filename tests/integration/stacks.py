@@ -59,6 +59,6 @@ def start_stack(state_dir: Path) -> RunningStack:
     else:
         from deploy.local.stack import Stack
 
-        stack = Stack(settings)
+        stack = Stack(settings, throwaway=True)
     stack.start()  # type: ignore[attr-defined]
     return stack
