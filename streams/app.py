@@ -15,9 +15,11 @@ import faust
 from deploy.logs import logging_dict
 from deploy.settings import Settings, get_settings
 from streams.kafka import tansu
+from streams.kafka.faust_recovery import hold_streams_until_seeked
 
 
 def create_app(settings: Settings) -> faust.App:
+    hold_streams_until_seeked()
     if settings.broker_flavor == "tansu":
         tansu.patch_faust(settings.kafka_bootstrap)
     return faust.App(
