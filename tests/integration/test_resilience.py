@@ -38,12 +38,15 @@ def snapshot_done(api: httpx.Client, odoo: psycopg.Connection) -> None:
     eventually(lambda: {i for i in ids if item(api, i)} == ids, 180, "the snapshot")
 
 
-@pytest.mark.parametrize("process", ["streams", "materializer", "connect"])
+KILLABLE = ["streams", "materializer", "connect", "api"]
+
+
+@pytest.mark.parametrize("process", KILLABLE)
 def test_killed_process_loses_nothing(
     process: str, stack: RunningStack, api: httpx.Client, odoo: psycopg.Connection
 ):
     products = template_ids(odoo)[20:32]
-    base = 3000 + 100 * ["streams", "materializer", "connect"].index(process)
+    base = 3000 + 100 * KILLABLE.index(process)
     for n, product in enumerate(products[:6]):
         set_price(odoo, product, base + n)
     stack.kill(process)  # SIGKILL: no flush, no offset commit, no goodbye
