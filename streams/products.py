@@ -8,14 +8,21 @@
    of each template (a faust table, backed by a changelog topic), diffs the assembled document
    against the last published one and publishes a ``ProductChange`` only when a non-excluded
    field changed.
+
+Each agent first runs a step that decides (``run_step``: an event it fails on goes to the
+dead-letter topic), then carries out its effects: table writes and sends.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+
+from faust.types import EventT
 
 from schemas.avro_codec import codec
 from schemas.odoo_tables import JSON_COLUMNS, raw_topic
+from schemas.products import ProductChange
 from schemas.topics import PRODUCTS_TOPIC
 from streams.app import app, settings
 from streams.changes.debezium import PoisonEvent, RowChange, parse_change
@@ -26,7 +33,7 @@ from streams.changes.product_document import (
     ProductState,
     apply_change,
 )
-from streams.kafka.faust_io import send_deadletter
+from streams.kafka.faust_io import run_step
 
 rules = DiffRules.of(settings.diff_excluded_fields, settings.diff_float_tolerance)
 product_codec = codec("product_change")
@@ -54,59 +61,67 @@ def template_key(template_id: int) -> bytes:
 @app.agent(variant_rows)
 async def route_variants(stream):  # type: ignore[no-untyped-def]
     async for event in stream.events():
-        try:
-            change = parse_change(event.key, event.value, JSON_COLUMNS[VARIANT_TABLE])
-        except PoisonEvent as exc:
-            await send_deadletter(event, str(exc), "route_variants")
+        route = await run_step(event, "route_variants", _route_variant)
+        if route is None:
             continue
-        if change is None:
-            continue
-        variant = str(change.row_id)
-        known = variant_templates.get(variant)
-        template_id = _template_of(change, known)
-        if template_id is None:
-            await send_deadletter(event, "variant without product_tmpl_id", "route_variants")
-            continue
-        if known is not None and known != template_id:
-            # Re-parented variant: the old template loses it (forwarded as a delete).
-            await variants_by_template.send(
-                key=template_key(known), value=_as_delete(event.value), headers=event.headers
-            )
-        if change.is_delete:
-            variant_templates.pop(variant, None)
+        if route.template_id is None:
+            variant_templates.pop(route.variant, None)
         else:
-            variant_templates[variant] = template_id
-        await variants_by_template.send(
-            key=template_key(template_id), value=event.value, headers=event.headers
-        )
+            variant_templates[route.variant] = route.template_id
+        for key, value in route.sends:
+            await variants_by_template.send(key=key, value=value, headers=event.headers)
 
 
 @app.agent(product_inputs)
 async def build_products(stream):  # type: ignore[no-untyped-def]
     async for event in stream.events():
-        table = (
-            TEMPLATE_TABLE
-            if event.message.topic == template_rows.get_topic_name()
-            else VARIANT_TABLE
-        )
-        try:
-            change = parse_change(event.key, event.value, JSON_COLUMNS[table])
-            if change is None:
-                continue
-            template_id = change.row_id if table == TEMPLATE_TABLE else _key_id(event.key)
-        except PoisonEvent as exc:
-            await send_deadletter(event, str(exc), "build_products")
+        step = await run_step(event, "build_products", _build_product)
+        if step is None:
             continue
-        stored = product_states.get(template_id)
-        state = ProductState.model_validate(stored) if stored is not None else ProductState()
-        new_state, out = apply_change(state, template_id, change, rules)
-        if new_state is not state:
+        template_id, new_state, published = step
+        if new_state is not None:
             product_states[template_id] = new_state.model_dump(mode="json")
-        if out is not None:
-            await products_out.send(
-                key=str(template_id).encode(),
-                value=product_codec.encode(_avro_record(out)),
-            )
+        if published is not None:
+            await products_out.send(key=str(template_id).encode(), value=published)
+
+
+@dataclass(frozen=True, slots=True)
+class VariantRoute:
+    variant: str
+    template_id: int | None  # None: forget the variant (deleted)
+    sends: list[tuple[bytes, bytes]]  # (key, value) for the re-keyed topic
+
+
+def _route_variant(event: EventT) -> VariantRoute | None:
+    change = parse_change(event.key, event.value, JSON_COLUMNS[VARIANT_TABLE])
+    if change is None:
+        return None
+    variant = str(change.row_id)
+    known = variant_templates.get(variant)
+    template_id = _template_of(change, known)
+    if template_id is None:
+        raise PoisonEvent("variant without product_tmpl_id")
+    sends = []
+    if known is not None and known != template_id:
+        # Re-parented variant: the old template loses it (forwarded as a delete).
+        sends.append((template_key(known), _as_delete(event.value)))
+    sends.append((template_key(template_id), event.value))
+    return VariantRoute(variant, None if change.is_delete else template_id, sends)
+
+
+def _build_product(event: EventT) -> tuple[int, ProductState | None, bytes | None] | None:
+    """(template id, new state or None if unchanged, encoded ProductChange to publish)."""
+    from_template = event.message.topic == template_rows.get_topic_name()
+    table = TEMPLATE_TABLE if from_template else VARIANT_TABLE
+    change = parse_change(event.key, event.value, JSON_COLUMNS[table])
+    if change is None:
+        return None
+    template_id = change.row_id if from_template else _key_id(event.key)
+    stored = product_states.get(template_id)
+    state = ProductState.model_validate(stored) if stored is not None else ProductState()
+    new_state, out = apply_change(state, template_id, change, rules)
+    published = None if out is None else _encode(out)
+    return template_id, (None if new_state is state else new_state), published
 
 
 def _template_of(change: RowChange, known: int | None) -> int | None:
@@ -134,7 +149,7 @@ def _as_delete(value: bytes) -> bytes:
     return json.dumps(envelope).encode()
 
 
-def _avro_record(change) -> dict:  # type: ignore[no-untyped-def]
+def _encode(change: ProductChange) -> bytes:
     record = change.model_dump()
     record["data"] = None if change.data is None else json.dumps(change.data, sort_keys=True)
-    return record
+    return product_codec.encode(record)

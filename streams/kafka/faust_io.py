@@ -1,29 +1,54 @@
-"""Faust side of the shared mechanics: dead letters sent from inside an agent."""
+"""Faust side of the shared mechanics: dead letters sent from inside an agent.
+
+An agent splits each event into a *step* (decode, decide: no sending, no table writes) and
+the effects of its result (table writes, sends). ``run_step`` runs the step; when it fails the
+event goes to the dead-letter topic and the agent goes on with the next one:
+
+- ``PoisonEvent``: input we reject on purpose; the reason is its message.
+- any other exception: an input nobody foresaw or a bug. Logged with its traceback and
+  dead-lettered as ``unexpected <type>: <message>``. Left alone, faust would log it, restart
+  the agent and acknowledge the event anyway: it would be committed past, found nowhere.
+
+Effects run outside the step, so a broker or producer error is never mistaken for a bad event:
+it crashes the agent, and the event is processed again after the restart.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import structlog
 
+from streams.changes.debezium import PoisonEvent
 from streams.kafka.deadletter import DEADLETTER_TOPIC, deadletter_headers
 
 log = structlog.get_logger(__name__)
+
+Result = TypeVar("Result")
+
+
+async def run_step(
+    event: Any, processor: str, step: Callable[[Any], Result | None]
+) -> Result | None:
+    """``step(event)``, or ``None`` after dead-lettering the event if the step failed."""
+    try:
+        return step(event)
+    except PoisonEvent as exc:
+        reason = str(exc)
+    except Exception as exc:
+        log.exception("processor.step_failed", processor=processor, **_origin(event))
+        reason = f"unexpected {type(exc).__name__}: {exc}"
+    await send_deadletter(event, reason, processor)
+    return None
 
 
 async def send_deadletter(event: Any, reason: str, processor: str) -> None:
     """Send ``event`` unchanged to the dead-letter topic; flushed before the offset commit."""
     from streams.app import app
 
+    log.warning("deadletter", processor=processor, reason=reason, **_origin(event))
     message = event.message
-    log.warning(
-        "deadletter",
-        processor=processor,
-        reason=reason,
-        topic=message.topic,
-        partition=message.partition,
-        offset=message.offset,
-    )
     await app.topic(DEADLETTER_TOPIC).send(
         key=event.key,
         value=event.value,
@@ -35,3 +60,8 @@ async def send_deadletter(event: Any, reason: str, processor: str) -> None:
             offset=message.offset,
         ),
     )
+
+
+def _origin(event: Any) -> dict[str, Any]:
+    message = event.message
+    return {"topic": message.topic, "partition": message.partition, "offset": message.offset}

@@ -137,6 +137,33 @@ def test_poison_events_go_to_the_dead_letter_topic(stack: RunningStack, api, odo
     barrier(api, odoo, template_ids(odoo)[1])
 
 
+def test_an_event_the_processor_fails_on_is_dead_lettered(stack: RunningStack, api, odoo):
+    """Not rejected on purpose (no PoisonEvent) but failing all the same: here a numeric
+    default_code, which the ProductChange contract (externalId: string) refuses."""
+    odoo_id = 2 * 10**8 + int(time.time()) % 10**6
+    key = json.dumps({"id": odoo_id}, separators=(",", ":")).encode()
+    envelope = {
+        "before": None,
+        "after": {"id": odoo_id, "default_code": 4711, "list_price": 1.0},
+        "source": {"table": "product_template", "lsn": 1, "sequence": '[null,"1"]'},
+        "op": "c",
+        "ts_ms": int(time.time() * 1000),
+    }
+    producer = Producer({"bootstrap.servers": stack.kafka_bootstrap})
+    producer.produce(raw_topic("odoo", "product_template"), key=key, value=json.dumps(envelope))
+    assert producer.flush(10) == 0
+
+    (letter,) = _read_until(stack.kafka_bootstrap, DEADLETTER_TOPIC, {key})
+    headers = dict(letter.headers())
+    assert headers["dlq.processor"] == b"build_products"
+    assert headers["dlq.reason"].startswith(b"unexpected ValidationError"), headers
+    assert b"externalId" in headers["dlq.reason"]
+    assert json.loads(letter.value()) == envelope
+    # Nothing half-done: no feed item for it, and the pipeline goes on.
+    barrier(api, odoo, template_ids(odoo)[2])
+    assert item(api, odoo_id) is None
+
+
 def test_unchanged_toast_column_is_not_a_change(api: httpx.Client, odoo: psycopg.Connection):
     product = template_ids(odoo)[40]
     # Large enough to be TOASTed: Debezium sends a placeholder for it when it is unchanged.

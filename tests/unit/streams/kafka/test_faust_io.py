@@ -1,0 +1,61 @@
+"""run_step: a failing step dead-letters its event, with the reason, and nothing else."""
+
+from __future__ import annotations
+
+import asyncio
+from types import SimpleNamespace
+
+import pytest
+
+from streams.changes.debezium import PoisonEvent
+from streams.kafka import faust_io
+
+EVENT = SimpleNamespace(
+    key=b"k", value=b"v", message=SimpleNamespace(topic="t", partition=0, offset=41)
+)
+
+
+@pytest.fixture
+def letters(monkeypatch: pytest.MonkeyPatch) -> list[tuple[object, str, str]]:
+    sent: list[tuple[object, str, str]] = []
+
+    async def send_deadletter(event: object, reason: str, processor: str) -> None:
+        sent.append((event, reason, processor))
+
+    monkeypatch.setattr(faust_io, "send_deadletter", send_deadletter)
+    return sent
+
+
+def run(step) -> object:  # type: ignore[no-untyped-def]
+    return asyncio.run(faust_io.run_step(EVENT, "proc", step))
+
+
+def test_a_step_that_succeeds_returns_its_result(letters):
+    assert run(lambda event: ("done", event.key)) == ("done", b"k")
+    assert run(lambda event: None) is None
+    assert letters == []
+
+
+def test_a_poison_event_is_dead_lettered_with_its_reason(letters):
+    def step(event: object) -> None:
+        raise PoisonEvent("value is not JSON")
+
+    assert run(step) is None
+    assert letters == [(EVENT, "value is not JSON", "proc")]
+
+
+def test_an_unexpected_error_is_dead_lettered_with_its_type(letters):
+    def step(event: object) -> None:
+        raise KeyError("list_price")
+
+    assert run(step) is None
+    assert letters == [(EVENT, "unexpected KeyError: 'list_price'", "proc")]
+
+
+def test_cancellation_is_not_a_bad_event(letters):
+    def step(event: object) -> None:
+        raise asyncio.CancelledError
+
+    with pytest.raises(asyncio.CancelledError):
+        run(step)
+    assert letters == []
