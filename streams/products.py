@@ -33,7 +33,7 @@ from streams.changes.product_document import (
     ProductState,
     apply_change,
 )
-from streams.kafka.faust_io import run_step
+from streams.kafka.faust_io import effects_of, run_step
 
 rules = DiffRules.of(settings.diff_excluded_fields, settings.diff_float_tolerance)
 product_codec = codec("product_change")
@@ -46,6 +46,9 @@ variants_by_template = app.topic(
 )
 product_inputs = app.topic(raw_topic(settings.topic_prefix, TEMPLATE_TABLE), VARIANTS_BY_TEMPLATE)
 products_out = app.topic(PRODUCTS_TOPIC)
+
+# What the producer accepts (faust's producer_max_request_size), less record overhead.
+MAX_MESSAGE_BYTES = app.conf.producer_max_request_size - 1024
 
 # Keys and values are JSON (faust's default for untyped tables).
 variant_templates = app.Table("variant-templates", default=None)
@@ -60,29 +63,31 @@ def template_key(template_id: int) -> bytes:
 
 @app.agent(variant_rows)
 async def route_variants(stream):  # type: ignore[no-untyped-def]
-    async for event in stream.events():
+    async for event in stream.noack().events():
         route = await run_step(event, "route_variants", _route_variant)
-        if route is None:
-            continue
-        if route.template_id is None:
-            variant_templates.pop(route.variant, None)
-        else:
-            variant_templates[route.variant] = route.template_id
-        for key, value in route.sends:
-            await variants_by_template.send(key=key, value=value, headers=event.headers)
+        async with effects_of(event, "route_variants"):
+            if route is None:
+                continue
+            if route.template_id is None:
+                variant_templates.pop(route.variant, None)
+            else:
+                variant_templates[route.variant] = route.template_id
+            for key, value in route.sends:
+                await variants_by_template.send(key=key, value=value, headers=event.headers)
 
 
 @app.agent(product_inputs)
 async def build_products(stream):  # type: ignore[no-untyped-def]
-    async for event in stream.events():
+    async for event in stream.noack().events():
         step = await run_step(event, "build_products", _build_product)
-        if step is None:
-            continue
-        template_id, new_state, published = step
-        if new_state is not None:
-            product_states[template_id] = new_state.model_dump(mode="json")
-        if published is not None:
-            await products_out.send(key=str(template_id).encode(), value=published)
+        async with effects_of(event, "build_products"):
+            if step is None:
+                continue
+            template_id, new_state, published = step
+            if new_state is not None:
+                product_states[template_id] = new_state
+            if published is not None:
+                await products_out.send(key=str(template_id).encode(), value=published)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,8 +114,8 @@ def _route_variant(event: EventT) -> VariantRoute | None:
     return VariantRoute(variant, None if change.is_delete else template_id, sends)
 
 
-def _build_product(event: EventT) -> tuple[int, ProductState | None, bytes | None] | None:
-    """(template id, new state or None if unchanged, encoded ProductChange to publish)."""
+def _build_product(event: EventT) -> tuple[int, dict | None, bytes | None] | None:
+    """(template id, new state to save if it changed, encoded ProductChange to publish)."""
     from_template = event.message.topic == template_rows.get_topic_name()
     table = TEMPLATE_TABLE if from_template else VARIANT_TABLE
     change = parse_change(event.key, event.value, JSON_COLUMNS[table])
@@ -120,8 +125,17 @@ def _build_product(event: EventT) -> tuple[int, ProductState | None, bytes | Non
     stored = product_states.get(template_id)
     state = ProductState.model_validate(stored) if stored is not None else ProductState()
     new_state, out = apply_change(state, template_id, change, rules)
+    saved = None if new_state is state else new_state.model_dump(mode="json")
     published = None if out is None else _encode(out)
-    return template_id, (None if new_state is state else new_state), published
+    # Too big to send would crash the worker on every retry: dead-letter it instead.
+    _must_fit("product state", len(json.dumps(saved)) if saved is not None else 0)
+    _must_fit("ProductChange", len(published or b""))
+    return template_id, saved, published
+
+
+def _must_fit(what: str, size: int) -> None:
+    if size > MAX_MESSAGE_BYTES:
+        raise PoisonEvent(f"{what} of {size} bytes exceeds the {MAX_MESSAGE_BYTES}-byte limit")
 
 
 def _template_of(change: RowChange, known: int | None) -> int | None:

@@ -9,13 +9,17 @@ event goes to the dead-letter topic and the agent goes on with the next one:
   dead-lettered as ``unexpected <type>: <message>``. Left alone, faust would log it, restart
   the agent and acknowledge the event anyway: it would be committed past, found nowhere.
 
-Effects run outside the step, so a broker or producer error is never mistaken for a bad event:
-it crashes the agent, and the event is processed again after the restart.
+Effects run outside the step, inside ``effects_of``, so a broker or producer error is never
+mistaken for a bad event. Agents read with ``stream.noack()``: an event is acknowledged only
+once its effects are done (or it is dead-lettered). If they fail, the event stays
+unacknowledged, its offset is never committed, and the worker crashes on purpose, to be
+restarted and process it again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 import structlog
@@ -41,6 +45,18 @@ async def run_step(
         reason = f"unexpected {type(exc).__name__}: {exc}"
     await send_deadletter(event, reason, processor)
     return None
+
+
+@asynccontextmanager
+async def effects_of(event: Any, processor: str) -> AsyncIterator[None]:
+    """Carry out ``event``'s effects, then acknowledge it; crash the worker if they fail."""
+    try:
+        yield
+    except Exception as exc:
+        log.critical("processor.effects_failed", processor=processor, **_origin(event))
+        await event.app.crash(exc)
+        raise
+    event.ack()
 
 
 async def send_deadletter(event: Any, reason: str, processor: str) -> None:

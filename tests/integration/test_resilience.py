@@ -164,6 +164,30 @@ def test_an_event_the_processor_fails_on_is_dead_lettered(stack: RunningStack, a
     assert item(api, odoo_id) is None
 
 
+def test_a_product_too_big_to_publish_is_dead_lettered(stack: RunningStack, api, odoo):
+    """Its state (document + last event) would exceed the producer's request size: sending
+    it would crash the worker on every retry."""
+    odoo_id = 3 * 10**8 + int(time.time()) % 10**6
+    key = json.dumps({"id": odoo_id}, separators=(",", ":")).encode()
+    big = json.dumps({"en_US": "x" * 600_000})
+    envelope = {
+        "before": None,
+        "after": {"id": odoo_id, "default_code": "HUGE", "description_sale": big},
+        "source": {"table": "product_template", "lsn": 1, "sequence": '[null,"1"]'},
+        "op": "c",
+        "ts_ms": int(time.time() * 1000),
+    }
+    producer = Producer({"bootstrap.servers": stack.kafka_bootstrap})
+    producer.produce(raw_topic("odoo", "product_template"), key=key, value=json.dumps(envelope))
+    assert producer.flush(10) == 0
+
+    (letter,) = _read_until(stack.kafka_bootstrap, DEADLETTER_TOPIC, {key})
+    reason = dict(letter.headers())["dlq.reason"].decode()
+    assert reason.startswith("product state of ") and "-byte limit" in reason, reason
+    barrier(api, odoo, template_ids(odoo)[3])
+    assert item(api, odoo_id) is None
+
+
 def test_unchanged_toast_column_is_not_a_change(api: httpx.Client, odoo: psycopg.Connection):
     product = template_ids(odoo)[40]
     # Large enough to be TOASTed: Debezium sends a placeholder for it when it is unchanged.

@@ -59,3 +59,43 @@ def test_cancellation_is_not_a_bad_event(letters):
     with pytest.raises(asyncio.CancelledError):
         run(step)
     assert letters == []
+
+
+class FakeEvent:
+    """Records what effects_of does to the event and to the app."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+        self.message = EVENT.message
+
+        async def crash(exc: BaseException) -> None:
+            self.calls.append(f"crash {exc!r}")
+
+        self.app = SimpleNamespace(crash=crash)
+
+    def ack(self) -> bool:
+        self.calls.append("ack")
+        return True
+
+
+def test_an_event_is_acknowledged_after_its_effects():
+    event = FakeEvent()
+
+    async def process() -> None:
+        async with faust_io.effects_of(event, "proc"):
+            event.calls.append("effects")
+
+    asyncio.run(process())
+    assert event.calls == ["effects", "ack"]
+
+
+def test_failed_effects_leave_the_event_unacknowledged_and_crash_the_worker():
+    event = FakeEvent()
+
+    async def process() -> None:
+        async with faust_io.effects_of(event, "proc"):
+            raise ConnectionError("broker gone")
+
+    with pytest.raises(ConnectionError):
+        asyncio.run(process())
+    assert event.calls == ["crash ConnectionError('broker gone')"]
