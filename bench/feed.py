@@ -18,5 +18,6 @@ def wait_for_snapshot(stack: Stack, timeout: float = 3600) -> int:
         while readmodel.execute("SELECT count(*) FROM product_feed").fetchone()[0] < templates:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"the snapshot was not in the read model after {timeout}s")
+            stack.check_alive()  # a dead processor would otherwise look like a slow snapshot
             time.sleep(0.1)
     return templates

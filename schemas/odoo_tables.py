@@ -2,6 +2,24 @@
 
 from __future__ import annotations
 
+# The tables Debezium captures: the connector's table.include.list says the same (a unit test
+# holds them equal). Their raw topics are created up front with the configured partition
+# count: a consumer subscribing first would make the broker auto-create them with its own.
+CAPTURED_TABLES: tuple[str, ...] = (
+    "product_template",
+    "product_product",
+    "product_pricelist",
+    "product_pricelist_item",
+    "product_supplierinfo",
+    "res_partner",
+    "sale_order",
+    "sale_order_line",
+    "purchase_order",
+    "purchase_order_line",
+    "stock_quant",
+    "stock_location",
+)
+
 # Odoo 16+ stores translatable fields as jsonb ({"en_US": ...}); Debezium's JSON converter
 # delivers jsonb as a string, so these columns are decoded before diffing.
 JSON_COLUMNS: dict[str, frozenset[str]] = {

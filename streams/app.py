@@ -1,11 +1,12 @@
 """The faust application that hosts every stream processor.
 
 Run: ``python -m streams`` (what ``atraxion up`` starts). Processing guarantee: at least once.
-Faust acknowledges an event when its agent has finished with it, and commits the offsets of
-acknowledged events every ``broker_commit_interval`` seconds, after flushing the producer, so
-every event a processor sent (domain events, table changelog, dead letters) is on the broker
-before the source offset that caused it is committed. After a crash, events since the last
-commit are processed again; the processors recognise them (see streams/changes).
+An agent acknowledges an event once its effects are done (streams/kafka/faust_io.py); faust
+commits the offsets of acknowledged events every ``broker_commit_interval`` seconds, after
+flushing the producer, so every event a processor sent (domain events, table changelog, dead
+letters) is on the broker before the source offset that caused it is committed. After a
+crash, events since the last commit are processed again; the processors recognise them (see
+streams/changes).
 """
 
 from __future__ import annotations

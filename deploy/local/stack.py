@@ -137,10 +137,14 @@ class Stack:
     def supervise(self, poll: float = 0.5) -> None:
         """Block while every child runs; raise ProcessDied when one exits unexpectedly."""
         while True:
-            for child in self.children.values():
-                if not child.alive() and not child.expected_exit:
-                    raise ProcessDied(child)
+            self.check_alive()
             time.sleep(poll)
+
+    def check_alive(self) -> None:
+        """Raise ProcessDied if a child has exited unexpectedly."""
+        for child in self.children.values():
+            if not child.alive() and not child.expected_exit:
+                raise ProcessDied(child)
 
     def stop(self) -> None:
         for name in reversed(list(self.children)):

@@ -1,5 +1,10 @@
-"""Topics the processors own, created explicitly before anything produces to them (a broker
-that auto-creates topics picks its own partition count; Tansu picks 4)."""
+"""Topics created explicitly before anything produces to them or subscribes to them (a broker
+that auto-creates topics picks its own partition count; Tansu picks 4).
+
+That includes Debezium's raw topics: a processor that subscribes before Debezium's first record
+of a table would otherwise get that topic auto-created, with 4 partitions on Tansu, and faust
+then refuses to write the table state of its events (measured: at scale 2,000 the variants
+topic came out with 4 partitions and every variant event failed)."""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from deploy.settings import Settings, get_settings
+from schemas.odoo_tables import CAPTURED_TABLES, raw_topic
 from schemas.topics import DOMAIN_TOPICS
 from streams.kafka.deadletter import DEADLETTER_TOPIC
 
@@ -15,7 +21,8 @@ COMPACTED = {"cleanup.policy": "compact"}
 
 def owned_topics(settings: Settings) -> list[NewTopic]:
     partitions = settings.topic_partitions
-    topics = [NewTopic(name, partitions, 1, config=COMPACTED) for name in DOMAIN_TOPICS]
+    topics = [NewTopic(raw_topic(settings.topic_prefix, t), partitions, 1) for t in CAPTURED_TABLES]
+    topics += [NewTopic(name, partitions, 1, config=COMPACTED) for name in DOMAIN_TOPICS]
     topics.append(NewTopic(DEADLETTER_TOPIC, 1, 1, config={"retention.ms": "-1"}))
     topics.append(
         NewTopic(f"{settings.streams_app_id}-product-variants-by-template", partitions, 1)
