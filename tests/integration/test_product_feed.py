@@ -5,7 +5,9 @@ from __future__ import annotations
 import httpx
 import psycopg
 import pytest
+from confluent_kafka.admin import AdminClient
 
+from schemas.odoo_tables import CAPTURED_TABLES, raw_topic
 from tests.integration.feed import (
     FEED,
     barrier,
@@ -18,6 +20,7 @@ from tests.integration.feed import (
     template_ids,
     wait_for_price,
 )
+from tests.integration.stacks import RunningStack
 
 pytestmark = pytest.mark.integration
 
@@ -167,3 +170,11 @@ def test_bad_requests_are_problems(api: httpx.Client):
     # names no resource.
     assert api.get(f"{FEED}/abc").status_code == 404
     assert api.get(f"{FEED}/0").status_code == 422
+
+
+def test_raw_topics_have_the_configured_partitions(stack: RunningStack):
+    """Not the broker's auto-create default (Tansu: 4), whoever touched them first."""
+    topics = AdminClient({"bootstrap.servers": stack.kafka_bootstrap}).list_topics(timeout=10)
+    for table in CAPTURED_TABLES:
+        name = raw_topic(stack.settings.topic_prefix, table)
+        assert len(topics.topics[name].partitions) == stack.settings.topic_partitions, name
