@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 import psycopg
 import pytest
 from confluent_kafka.admin import AdminClient
 
 from schemas.odoo_tables import CAPTURED_TABLES, raw_topic
+from streams.kafka.topics import ensure_topics
 from tests.integration.feed import (
     FEED,
     barrier,
@@ -172,9 +175,20 @@ def test_bad_requests_are_problems(api: httpx.Client):
     assert api.get(f"{FEED}/0").status_code == 422
 
 
-def test_raw_topics_have_the_configured_partitions(stack: RunningStack):
-    """Not the broker's auto-create default (Tansu: 4), whoever touched them first."""
-    topics = AdminClient({"bootstrap.servers": stack.kafka_bootstrap}).list_topics(timeout=10)
-    for table in CAPTURED_TABLES:
-        name = raw_topic(stack.settings.topic_prefix, table)
-        assert len(topics.topics[name].partitions) == stack.settings.topic_partitions, name
+def test_raw_topics_exist_with_the_configured_partitions_before_debezium_writes(
+    stack: RunningStack,
+):
+    """A processor may subscribe before Debezium's first record of a table: the topic must
+    already be there with the configured partitions, not auto-created with the broker's
+    default (Tansu: 4). A fresh prefix has no Debezium records at all."""
+    probe = stack.settings.model_copy(
+        update={"topic_prefix": f"probe{uuid.uuid4().hex[:8]}", "topic_partitions": 2}
+    )
+    created = set(ensure_topics(probe))
+    admin = AdminClient({"bootstrap.servers": stack.kafka_bootstrap})
+    topics = admin.list_topics(timeout=10).topics
+    for settings in (probe, stack.settings):
+        for table in CAPTURED_TABLES:
+            name = raw_topic(settings.topic_prefix, table)
+            assert len(topics[name].partitions) == settings.topic_partitions, name
+    assert {raw_topic(probe.topic_prefix, t) for t in CAPTURED_TABLES} <= created

@@ -141,17 +141,7 @@ def test_an_event_the_processor_fails_on_is_dead_lettered(stack: RunningStack, a
     """Not rejected on purpose (no PoisonEvent) but failing all the same: here a numeric
     default_code, which the ProductChange contract (externalId: string) refuses."""
     odoo_id = 2 * 10**8 + int(time.time()) % 10**6
-    key = json.dumps({"id": odoo_id}, separators=(",", ":")).encode()
-    envelope = {
-        "before": None,
-        "after": {"id": odoo_id, "default_code": 4711, "list_price": 1.0},
-        "source": {"table": "product_template", "lsn": 1, "sequence": '[null,"1"]'},
-        "op": "c",
-        "ts_ms": int(time.time() * 1000),
-    }
-    producer = Producer({"bootstrap.servers": stack.kafka_bootstrap})
-    producer.produce(raw_topic("odoo", "product_template"), key=key, value=json.dumps(envelope))
-    assert producer.flush(10) == 0
+    key, envelope = _insert_template_event(stack, odoo_id, default_code=4711, list_price=1.0)
 
     (letter,) = _read_until(stack.kafka_bootstrap, DEADLETTER_TOPIC, {key})
     headers = dict(letter.headers())
@@ -168,18 +158,8 @@ def test_a_product_too_big_to_publish_is_dead_lettered(stack: RunningStack, api,
     """Its state (document + last event) would exceed the producer's request size: sending
     it would crash the worker on every retry."""
     odoo_id = 3 * 10**8 + int(time.time()) % 10**6
-    key = json.dumps({"id": odoo_id}, separators=(",", ":")).encode()
     big = json.dumps({"en_US": "x" * 600_000})
-    envelope = {
-        "before": None,
-        "after": {"id": odoo_id, "default_code": "HUGE", "description_sale": big},
-        "source": {"table": "product_template", "lsn": 1, "sequence": '[null,"1"]'},
-        "op": "c",
-        "ts_ms": int(time.time() * 1000),
-    }
-    producer = Producer({"bootstrap.servers": stack.kafka_bootstrap})
-    producer.produce(raw_topic("odoo", "product_template"), key=key, value=json.dumps(envelope))
-    assert producer.flush(10) == 0
+    key, _ = _insert_template_event(stack, odoo_id, default_code="HUGE", description_sale=big)
 
     (letter,) = _read_until(stack.kafka_bootstrap, DEADLETTER_TOPIC, {key})
     reason = dict(letter.headers())["dlq.reason"].decode()
@@ -261,6 +241,26 @@ def _read_until(bootstrap: str, topic: str, keys: set[bytes], timeout: float = 6
         consumer.close()
     assert set(found) == keys, f"dead letters seen for {set(found)}, wanted {keys}"
     return list(found.values())
+
+
+def _insert_template_event(
+    stack: RunningStack, odoo_id: int, **columns: object
+) -> tuple[bytes, dict]:
+    """Produce a Debezium-shaped insert of product_template ``odoo_id`` to its raw topic, as
+    if Odoo had written it: (key, envelope)."""
+    key = json.dumps({"id": odoo_id}, separators=(",", ":")).encode()
+    envelope = {
+        "before": None,
+        "after": {"id": odoo_id, **columns},
+        "source": {"table": "product_template", "lsn": 1, "sequence": '[null,"1"]'},
+        "op": "c",
+        "ts_ms": int(time.time() * 1000),
+    }
+    topic = raw_topic(stack.settings.topic_prefix, "product_template")
+    producer = Producer({"bootstrap.servers": stack.kafka_bootstrap})
+    producer.produce(topic, key=key, value=json.dumps(envelope))
+    assert producer.flush(10) == 0
+    return key, envelope
 
 
 def _committed(
