@@ -50,9 +50,10 @@ products_out = app.topic(PRODUCTS_TOPIC)
 # What the producer accepts (faust's producer_max_request_size), less record overhead.
 MAX_MESSAGE_BYTES = app.conf.producer_max_request_size - 1024
 
-# Keys and values are JSON (faust's default for untyped tables).
+# Keys and values are JSON (faust's default for untyped tables), except product states: they
+# are stored as the JSON bytes the processor encodes itself (its size check needs them anyway).
 variant_templates = app.Table("variant-templates", default=None)
-product_states = app.Table("product-states", default=None)
+product_states = app.Table("product-states", default=None, value_type=bytes)
 
 
 def template_key(template_id: int) -> bytes:
@@ -114,7 +115,7 @@ def _route_variant(event: EventT) -> VariantRoute | None:
     return VariantRoute(variant, None if change.is_delete else template_id, sends)
 
 
-def _build_product(event: EventT) -> tuple[int, dict | None, bytes | None] | None:
+def _build_product(event: EventT) -> tuple[int, bytes | None, bytes | None] | None:
     """(template id, new state to save if it changed, encoded ProductChange to publish)."""
     from_template = event.message.topic == template_rows.get_topic_name()
     table = TEMPLATE_TABLE if from_template else VARIANT_TABLE
@@ -123,12 +124,12 @@ def _build_product(event: EventT) -> tuple[int, dict | None, bytes | None] | Non
         return None
     template_id = change.row_id if from_template else _key_id(event.key)
     stored = product_states.get(template_id)
-    state = ProductState.model_validate(stored) if stored is not None else ProductState()
+    state = ProductState.model_validate_json(stored) if stored is not None else ProductState()
     new_state, out = apply_change(state, template_id, change, rules)
-    saved = None if new_state is state else new_state.model_dump(mode="json")
+    saved = None if new_state is state else new_state.model_dump_json().encode()
     published = None if out is None else _encode(out)
     # Too big to send would crash the worker on every retry: dead-letter it instead.
-    _must_fit("product state", len(json.dumps(saved)) if saved is not None else 0)
+    _must_fit("product state", len(saved or b""))
     _must_fit("ProductChange", len(published or b""))
     return template_id, saved, published
 
