@@ -2,7 +2,7 @@
 
 Per request: the token's SHA-256 is looked up in a per-worker TTL cache (a database query
 only on a miss, at most once per ``api_token_cache_ttl_s`` per token and worker), then one
-UPDATE counts the request against the token's rate limit in PostgreSQL. ``last_used_at`` is
+upsert counts the request against the token's rate limit in PostgreSQL. ``last_used_at`` is
 written in the background, at most once per ``api_token_last_used_every_s`` per token and
 worker. Revocation thus
 takes effect within the cache TTL (at once on the worker that revoked); expiry is checked
@@ -24,7 +24,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from api.problems import PROBLEM_TYPES, ApiProblem
-from api.security.ratelimit import COUNT_SQL, FIRST_COUNT_SQL, Decision, Policy, policy_for
+from api.security.ratelimit import COUNT_SQL, Decision, Policy, policy_for
 from api.security.store import find_by_hash
 from api.security.tokens import SCOPES, ApiToken, hash_secret, looks_like_secret
 from deploy.settings import Settings
@@ -82,13 +82,9 @@ class Guard:
         policy = policy_for(token.scopes, self.policies)
         params = {"id": token.id, "window_s": policy.window_s}
         async with pool.connection(timeout=self.db_timeout) as conn:
-            cur = conn.cursor(row_factory=dict_row)
-            await cur.execute(COUNT_SQL, params)
+            cur = await conn.cursor(row_factory=dict_row).execute(COUNT_SQL, params)
             row = await cur.fetchone()
-            if row is None:  # the token's first request: no counter row yet
-                await cur.execute(FIRST_COUNT_SQL, params)
-                row = await cur.fetchone()
-        assert row is not None
+        assert row is not None  # the upsert always returns its row
         self._note_use(pool, token.id)
         return Decision(policy, row["hits"], row["reset_s"])
 

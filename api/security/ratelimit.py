@@ -3,7 +3,7 @@
 Each token has one fixed window counter in PostgreSQL (table ``api_rate_limit``, one row per
 token), so every API worker and every replica counts against the same budget. A window starts
 at the token's first request after the previous window ended (windows are per token, not
-aligned to the clock, so tokens don't all reset at once). One UPDATE per request increments
+aligned to the clock, so tokens don't all reset at once). One upsert per request increments
 the counter, or restarts the window, and returns the count and the seconds left.
 
 Headers follow draft-ietf-httpapi-ratelimit-headers (-10):
@@ -80,30 +80,21 @@ class Decision:
 
 
 # Count one request: add it to the token's current window, or start a new window when the
-# current one is over (or the policy's window changed). One round trip per request; the
-# INSERT runs only for a token's first request (or after its counter row was cleaned up).
+# current one is over (or the policy's window changed); the token's first request creates its
+# counter row. One statement, one round trip per request.
 _NEW_WINDOW = (
     "r.window_s <> %(window_s)s OR r.window_start + make_interval(secs => r.window_s) <= now()"
 )
-_RESULT = """hits,
-    ceil(extract(epoch FROM window_start + make_interval(secs => window_s) - now()))::int
-        AS reset_s"""
 COUNT_SQL = f"""
-UPDATE api_rate_limit AS r SET
-    hits = CASE WHEN {_NEW_WINDOW} THEN 1 ELSE r.hits + 1 END,
-    window_start = CASE WHEN {_NEW_WINDOW} THEN now() ELSE r.window_start END,
-    window_s = %(window_s)s
- WHERE token_id = %(id)s
-RETURNING {_RESULT}
-"""
-FIRST_COUNT_SQL = f"""
 INSERT INTO api_rate_limit AS r (token_id, window_start, window_s, hits)
 VALUES (%(id)s, now(), %(window_s)s, 1)
 ON CONFLICT (token_id) DO UPDATE SET
     hits = CASE WHEN {_NEW_WINDOW} THEN 1 ELSE r.hits + 1 END,
     window_start = CASE WHEN {_NEW_WINDOW} THEN now() ELSE r.window_start END,
     window_s = EXCLUDED.window_s
-RETURNING {_RESULT}
+RETURNING hits,
+    ceil(extract(epoch FROM window_start + make_interval(secs => window_s) - now()))::int
+        AS reset_s
 """
 
 # Counter rows whose window ended long ago: a token's next request starts a new window anyway.
