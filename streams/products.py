@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from cachetools import LRUCache
 from faust.types import EventT
 
 from schemas.avro_codec import codec
@@ -54,6 +55,12 @@ MAX_MESSAGE_BYTES = app.conf.producer_max_request_size - 1024
 # are stored as the JSON bytes the processor encodes itself (its size check needs them anyway).
 variant_templates = app.Table("variant-templates", default=None)
 product_states = app.Table("product-states", default=None, value_type=bytes)
+# Parsed states of recently changed templates, by the stored bytes they were parsed from, so
+# a run of changes to one template does not parse back the JSON it has just stored (the
+# table returns the very bytes object set; a different object is simply parsed again).
+parsed_states: LRUCache[int, tuple[bytes, ProductState]] = LRUCache(
+    maxsize=settings.streams_state_cache_size
+)
 
 
 def template_key(template_id: int) -> bytes:
@@ -86,7 +93,8 @@ async def build_products(stream):  # type: ignore[no-untyped-def]
                 continue
             template_id, new_state, published = step
             if new_state is not None:
-                product_states[template_id] = new_state
+                product_states[template_id] = new_state[0]
+                parsed_states[template_id] = new_state
             if published is not None:
                 await products_out.send(key=str(template_id).encode(), value=published)
 
@@ -115,7 +123,10 @@ def _route_variant(event: EventT) -> VariantRoute | None:
     return VariantRoute(variant, None if change.is_delete else template_id, sends)
 
 
-def _build_product(event: EventT) -> tuple[int, bytes | None, bytes | None] | None:
+StoredState = tuple[bytes, ProductState]
+
+
+def _build_product(event: EventT) -> tuple[int, StoredState | None, bytes | None] | None:
     """(template id, new state to save if it changed, encoded ProductChange to publish)."""
     from_template = event.message.topic == template_rows.get_topic_name()
     table = TEMPLATE_TABLE if from_template else VARIANT_TABLE
@@ -123,15 +134,26 @@ def _build_product(event: EventT) -> tuple[int, bytes | None, bytes | None] | No
     if change is None:
         return None
     template_id = change.row_id if from_template else _key_id(event.key)
-    stored = product_states.get(template_id)
-    state = ProductState.model_validate_json(stored) if stored is not None else ProductState()
+    state = _stored_state(template_id)
     new_state, out = apply_change(state, template_id, change, rules)
     saved = None if new_state is state else new_state.model_dump_json().encode()
     published = None if out is None else _encode(out)
     # Too big to send would crash the worker on every retry: dead-letter it instead.
     _must_fit("product state", len(saved or b""))
     _must_fit("ProductChange", len(published or b""))
-    return template_id, saved, published
+    return template_id, None if saved is None else (saved, new_state), published
+
+
+def _stored_state(template_id: int) -> ProductState:
+    stored = product_states.get(template_id)
+    if stored is None:
+        return ProductState()
+    cached = parsed_states.get(template_id)
+    if cached is not None and cached[0] is stored:
+        return cached[1]
+    state = ProductState.model_validate_json(stored)
+    parsed_states[template_id] = (stored, state)
+    return state
 
 
 def _must_fit(what: str, size: int) -> None:

@@ -18,7 +18,7 @@ def consumer_config(settings: Settings, group_id: str) -> dict[str, Any]:
     if settings.broker_flavor == "tansu":
         from streams.kafka import tansu
 
-        config.update(tansu.CONSUMER_OVERRIDES)
+        config.update(tansu.consumer_overrides(settings.tansu_fetch_max_wait_ms))
     return config
 
 

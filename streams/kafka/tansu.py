@@ -4,6 +4,19 @@ Tansu answers ListOffsets(LATEST) with the last batch's base offset + 1, which i
 log end when the last batch holds several records. Faust reads table changelog end offsets
 that way and then stops recovery early (measured: 856 of 1000 keys). The high watermark in a
 Fetch response is right, so the true log end comes from fetching at the end of the log.
+
+The fetch wait (``tansu_fetch_max_wait_ms``). Tansu 0.6's in-memory engine keeps one object
+per record batch and, on every fetch, lists all of a partition's batch objects, in offset
+order, until the fetch's max wait runs out; what it has not listed by then it does not
+return. So a consumer whose max wait is shorter than that listing gets nothing once the
+partition holds enough batches, forever. That was the stall of issue 6: with the 10 ms wait
+we used to set, a topic of 32,000 one-record batches returned nothing in 60 s (16,000 still
+read at ~4,000 records/s); with 500 ms all 32,000 read in 2.2 s. A long wait has its own
+cost: in a fetch over several partitions, Tansu holds the empty ones up to the wait before it
+answers (3 partitions, new records in one: 1 ms median at 100 ms, 52 ms at 500 ms, 552 ms at
+1500 ms, faust's hard-coded default). 100 ms keeps both: ~1 ms tail latency and a listing
+budget ten times what 10 ms allowed. Partitions are still kept short (record batching and the
+retention the stack enforces), since each fetch lists them whole.
 """
 
 from __future__ import annotations
@@ -13,12 +26,15 @@ from collections.abc import Iterable, Mapping
 
 from confluent_kafka import OFFSET_END, Consumer, KafkaError, TopicPartition
 
-# Group joins wait session.timeout / 2 on Tansu; a fetch waits its full max wait for new data.
-CONSUMER_OVERRIDES = {
-    "session.timeout.ms": 6000,
-    "heartbeat.interval.ms": 2000,
-    "fetch.wait.max.ms": 10,
-}
+
+def consumer_overrides(fetch_max_wait_ms: int) -> dict[str, int]:
+    """confluent-kafka settings for Tansu: group joins wait session.timeout / 2 there, and the
+    fetch wait bounds how much of a partition a fetch can list (module docstring)."""
+    return {
+        "session.timeout.ms": 6000,
+        "heartbeat.interval.ms": 2000,
+        "fetch.wait.max.ms": fetch_max_wait_ms,
+    }
 
 
 def log_end_offsets(
@@ -57,11 +73,12 @@ def log_end_offsets(
         consumer.close()
 
 
-def patch_faust(bootstrap: str) -> None:
-    """Make Faust's changelog recovery read true end offsets, and fetch without waiting.
+def patch_faust(bootstrap: str, fetch_max_wait_ms: int) -> None:
+    """Make Faust's changelog recovery read true end offsets, and set its fetch wait.
 
-    Faust hard-codes ``fetch_max_wait_ms=1500``; Tansu holds a fetch for that long even when
-    records arrive meanwhile, which put ~800 ms on every hop (measured).
+    Faust hard-codes ``fetch_max_wait_ms=1500``; over several partitions Tansu holds a fetch
+    that long, which put ~800 ms on every hop (measured); see the module docstring for why it
+    must not be too short either.
     """
     from faust.transport.drivers import aiokafka as faust_aiokafka
     from faust.types import TP
@@ -70,7 +87,7 @@ def patch_faust(bootstrap: str) -> None:
 
     def _create_worker_consumer(self: object, transport: object) -> object:
         consumer = create_consumer(self, transport)
-        consumer._fetch_max_wait_ms = CONSUMER_OVERRIDES["fetch.wait.max.ms"]
+        consumer._fetch_max_wait_ms = fetch_max_wait_ms
         return consumer
 
     faust_aiokafka.AIOKafkaConsumerThread._create_worker_consumer = _create_worker_consumer  # type: ignore[method-assign]
