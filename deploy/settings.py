@@ -42,6 +42,21 @@ class Settings(BaseSettings):
     # shorter starves consumers of long partitions (streams/kafka/tansu.py).
     tansu_fetch_max_wait_ms: int = 100
     topic_partitions: int = 1
+    # Raw Debezium and internal re-key topics: records every consumer group has processed are
+    # deleted past these limits (Kafka enforces them from the topic configs; on the embedded
+    # broker the stack does, deploy/local/broker_retention.py). Unprocessed ones never are.
+    raw_retention_ms: int = 600_000
+    raw_retention_bytes_per_partition: int = 16 * 1024 * 1024
+    # Embedded broker only: its partitions are rewritten (retention applied, compacted topics
+    # compacted) when a partition passes this many records, the broker this much memory, or
+    # this long has passed since the last rewrite. Processing pauses meanwhile (seconds).
+    broker_rewrite_records: int = 200_000
+    broker_rewrite_rss_mb: int = 1024
+    broker_rewrite_interval_s: float = 900
+    broker_rewrite_check_s: float = 30
+    # At least this long between two rewrites, whatever the triggers say (a burst that keeps
+    # the broker over a limit pauses processing at most once per gap).
+    broker_rewrite_min_gap_s: float = 120
 
     # Debezium: raw topics are "<topic_prefix>.public.<table>".
     topic_prefix: str = "odoo"
@@ -69,6 +84,14 @@ class Settings(BaseSettings):
     # Parsed product states kept in memory (the table itself holds every state as JSON).
     streams_state_cache_size: int = 10_000
     streams_web_port: int = 56066
+    # Liveness of the processors (streams/kafka/liveness.py, README "Liveness and restarts"):
+    # every interval each one compares its group's committed offsets with the log ends and
+    # writes <state_dir>/live/<process>.json. Input pending and the committed offset unmoved
+    # for stall_after: "stalled" (logged; the local supervisor restarts it); for exit_after:
+    # the process exits with code 75 (so that compose's restart policy restarts it too).
+    liveness_interval_s: float = 5.0
+    liveness_stall_after_s: float = 60.0
+    liveness_exit_after_s: float = 120.0
 
     # API.
     api_host: str = "127.0.0.1"

@@ -52,3 +52,17 @@ app = create_app(settings)
 
 # Importing the processors registers their agents, tables and topics on `app`.
 from streams import products  # noqa: E402, F401
+
+
+def agent_topics(faust_app: faust.App) -> list[str]:
+    """The topics the worker's group consumes: every agent's input (raw and re-keyed)."""
+    return sorted({name for agent in faust_app.agents.values() for name in agent.channel.topics})
+
+
+@app.task
+async def start_liveness_watchdog() -> None:
+    # A task runs only when the worker has started (after table recovery), never in a
+    # process that merely imports the app (tests, `python -m streams.kafka.topics`).
+    from streams.kafka.liveness import Watchdog
+
+    Watchdog("streams", settings, settings.streams_app_id, agent_topics(app)).start()

@@ -1,5 +1,6 @@
 """Child processes of the embedded stack: started with their own log file, stopped politely
-(SIGTERM, then SIGKILL after a grace period), and watched for unexpected exits."""
+(SIGTERM, then SIGKILL after a grace period), watched for unexpected exits and restarted with
+backoff (``restart_delay``)."""
 
 from __future__ import annotations
 
@@ -37,9 +38,11 @@ class Child:
         self.proc: subprocess.Popen[bytes] | None = None
         self.stop_signal = stop_signal
         self.expected_exit = False
+        self.started_at = 0.0  # epoch seconds of the last start
 
     def start(self) -> None:
         self.expected_exit = False
+        self.started_at = time.time()
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as out:
             self.proc = subprocess.Popen(
@@ -57,6 +60,10 @@ class Child:
     @property
     def pid(self) -> int | None:
         return self.proc.pid if self.proc else None
+
+    @property
+    def returncode(self) -> int | None:
+        return self.proc.returncode if self.proc else None
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
@@ -115,6 +122,12 @@ class ProcessDied(RuntimeError):
             f"{child.tail()}"
         )
         self.child = child
+
+
+def restart_delay(attempt: int, *, first: float = 1.0, cap: float = 60.0) -> float:
+    """Seconds before restart number ``attempt`` (1, 2, 3...) of a failing child: 1, 2, 4...
+    up to ``cap``, so that a child that cannot start does not spin."""
+    return min(first * 2 ** max(attempt - 1, 0), cap)
 
 
 def wait_until(check: Callable[[], bool], timeout: float, what: str, interval: float = 0.1) -> None:

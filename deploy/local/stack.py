@@ -9,6 +9,10 @@ Start order and readiness (each step waits for the previous one):
   materializer  consuming
   api           GET /ready answers 200
 
+Supervision (``supervise``): a child among ``RESTARTABLE`` that exits, or whose liveness
+status (streams/kafka/liveness.py) says stalled or has gone stale, is (killed and) started
+again after a backoff; PostgreSQL or the broker dying ends the stack (ProcessDied).
+
 The broker keeps topics in memory only, so each start is a fresh capture: the replication
 slot, Connect offsets and the read model are reset and Debezium snapshots the Odoo tables
 again. The Odoo database itself persists in ``<state_dir>/postgres`` (``--reset-odoo``
@@ -27,15 +31,17 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 import psycopg
 import structlog
 
 from api.readmodel.migrate import migrate
 from api.security.store import mint_tokens
-from deploy.local import broker, postgres
-from deploy.local.processes import Child, ProcessDied, wait_until
+from deploy.local import broker, broker_retention, postgres
+from deploy.local.processes import Child, ProcessDied, restart_delay, wait_until
 from deploy.odoo_demo import ensure_database, seed
 from deploy.settings import Settings
+from streams.kafka.liveness import default_max_age, read_status, status_path, status_problem
 from streams.kafka.topics import ensure_topics
 
 log = structlog.get_logger(__name__)
@@ -44,6 +50,13 @@ CONNECTOR_FILE = ROOT / "connectors" / "odoo-postgres" / "register-odoo-postgres
 SLOT_NAME = "atraxion"
 # One API token per scope, rotated at every start; the secrets go to stack.json ("tokens").
 LOCAL_TOKENS = {"webshop": "local-webshop", "odoo": "local-odoo", "admin": "local-admin"}
+# Children the supervisor restarts. PostgreSQL and the broker are not among them: the broker
+# is in memory, so losing it means a new capture (a new `atraxion up`), not a restart.
+RESTARTABLE = ("connect", "streams", "materializer", "api")
+# Children that write a liveness status file (streams/kafka/liveness.py).
+WATCHED = ("streams", "materializer")
+# A child that ran this long before failing starts its backoff again from 1 s.
+BACKOFF_RESET_AFTER_S = 300.0
 
 
 @dataclass(frozen=True)
@@ -96,6 +109,10 @@ class Stack:
         self.children: dict[str, Child] = {}
         self.times = StartupTimes()
         self.tokens: dict[str, str] = {}  # scope -> secret of its local token
+        self._rewrite_checked = self._rewritten_at = time.monotonic()
+        self._records_after_rewrite = 0
+        self.restart_attempts: dict[str, int] = {}  # consecutive restarts per child
+        self._restart_due: dict[str, float] = {}  # child -> monotonic time of its restart
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -135,13 +152,90 @@ class Stack:
         self.tokens = {scope: secrets[name] for scope, name in LOCAL_TOKENS.items()}
 
     def supervise(self, poll: float = 0.5) -> None:
-        """Block while every child runs; raise ProcessDied when one exits unexpectedly."""
+        """Block, restarting children that fail and applying the broker's retention when due;
+        raise ProcessDied when PostgreSQL or the broker exits."""
         while True:
-            self.check_alive()
+            self.supervise_once()
+            self.maintain_broker()
             time.sleep(poll)
 
+    def maintain_broker(self) -> None:
+        """Rewrite the broker's partitions when ``broker_rewrite_reason`` says so. A failed
+        check or rewrite is logged and tried again at the next check; the children are
+        started again either way (``rewrite_broker``)."""
+        try:
+            reason = self.broker_rewrite_reason()
+            if reason is not None:
+                self.rewrite_broker(reason)
+        except ProcessDied:
+            raise
+        except Exception:
+            log.exception("broker.rewrite.failed")
+
+    def supervise_once(self) -> None:
+        """One supervision pass: start children whose backoff is over, schedule a restart for
+        each restartable child that exited or is unhealthy (killed first), raise ProcessDied
+        for any other unexpected exit."""
+        for name, child in list(self.children.items()):
+            due = self._restart_due.get(name)
+            if due is not None:
+                if child.alive():  # started meanwhile by someone else (restart())
+                    del self._restart_due[name]
+                elif time.monotonic() >= due:
+                    del self._restart_due[name]
+                    child.start()
+                continue
+            if child.expected_exit:  # stopped or killed on purpose (stop(), kill())
+                continue
+            if not child.alive():
+                if name not in RESTARTABLE:
+                    raise ProcessDied(child)
+                self._schedule_restart(child)
+                continue
+            problem = self.liveness_problem(name)
+            if problem is not None:
+                log.error("process.unhealthy", process=name, pid=child.pid, problem=problem)
+                child.kill()
+                self._schedule_restart(child)
+
+    def liveness_problem(self, name: str) -> str | None:
+        """Why the running child ``name`` counts as stalled or frozen, or None."""
+        child = self.children[name]
+        if name not in WATCHED or not child.alive():
+            return None
+        status = read_status(status_path(self.state_dir, name))
+        now = time.time()
+        if status is None or float(status.get("checkedAt", 0)) < child.started_at:
+            # Nothing from this run yet (the file may be a previous run's): a start may take
+            # as long as its ready timeout (faust reads its tables first).
+            since = now - child.started_at
+            if since > PROCESSES[name].timeout:
+                return f"no liveness status {since:.0f} s after start"
+            return None
+        return status_problem(status, now, default_max_age(self.settings))
+
+    def _schedule_restart(self, child: Child) -> None:
+        ran_for = time.time() - child.started_at
+        attempt = self.restart_attempts.get(child.name, 0) + 1
+        if ran_for >= BACKOFF_RESET_AFTER_S:
+            attempt = 1
+        self.restart_attempts[child.name] = attempt
+        delay = restart_delay(attempt)
+        self._restart_due[child.name] = time.monotonic() + delay
+        log.warning(
+            "process.restarting",
+            process=child.name,
+            code=child.returncode,
+            attempt=attempt,
+            delay_s=delay,
+            ran_for_s=round(ran_for, 1),
+            log=str(child.log_path),
+            tail=child.tail(20),
+        )
+
     def check_alive(self) -> None:
-        """Raise ProcessDied if a child has exited unexpectedly."""
+        """Raise ProcessDied if a child has exited unexpectedly (a check for callers that
+        drive the stack themselves; ``supervise`` restarts such children instead)."""
         for child in self.children.values():
             if not child.alive() and not child.expected_exit:
                 raise ProcessDied(child)
@@ -171,6 +265,55 @@ class Stack:
             child.wait_for_log(PROCESSES[name].ready, timeout, since=since)
         elif name == "api":
             wait_until(lambda: _alive_and(child, self.api_ready), timeout, "the API")
+
+    # -- the broker's retention (deploy/local/broker_retention.py) -----------------------
+
+    def broker_rewrite_reason(self) -> str | None:
+        """Why the broker's partitions should be rewritten now, or None. Checks at most every
+        ``broker_rewrite_check_s``: the broker's memory, the longest partition, the time."""
+        settings = self.settings
+        now = time.monotonic()
+        if now - self._rewrite_checked < settings.broker_rewrite_check_s:
+            return None
+        if now - self._rewritten_at < settings.broker_rewrite_min_gap_s:
+            return None
+        self._rewrite_checked = now
+        broker_pid = self.children["broker"].pid if "broker" in self.children else None
+        if broker_pid is None:
+            return None
+        rss_mb = psutil.Process(broker_pid).memory_info().rss / 2**20
+        if rss_mb > settings.broker_rewrite_rss_mb:
+            return f"broker memory {rss_mb:.0f} MB > {settings.broker_rewrite_rss_mb} MB"
+        sizes = broker_retention.broker_size(settings)
+        (topic, partition), records = max(sizes.items(), key=lambda kv: kv[1], default=(("", 0), 0))
+        if records > settings.broker_rewrite_records:
+            return f"{topic}[{partition}] holds {records} records"
+        # After the interval, only if something came in since the last rewrite.
+        overdue = now - self._rewritten_at >= settings.broker_rewrite_interval_s
+        if overdue and sum(sizes.values()) != self._records_after_rewrite:
+            return f"{settings.broker_rewrite_interval_s:.0f} s since the last rewrite"
+        return None
+
+    def rewrite_broker(self, reason: str) -> list[broker_retention.PartitionRewrite]:
+        """Stop what uses the broker, apply every topic's retention, start them again."""
+        began = time.monotonic()
+        users = [n for n in ("connect", "streams", "materializer") if n in self.children]
+        log.info("broker.rewrite.start", reason=reason, pausing=users)
+        for name in users:
+            self.children[name].stop()
+        try:
+            rewritten = broker_retention.rewrite(self.settings)
+        finally:
+            for name in users:  # start order: Debezium, then the processors
+                self.restart(name)
+        self._rewritten_at = time.monotonic()
+        self._records_after_rewrite = sum(broker_retention.broker_size(self.settings).values())
+        log.info(
+            "broker.rewrite.done",
+            seconds=round(self._rewritten_at - began, 1),
+            partitions=[f"{r.topic}[{r.partition}] {r.before}->{r.after}" for r in rewritten],
+        )
+        return rewritten
 
     # -- parts ---------------------------------------------------------------------------
 

@@ -21,10 +21,11 @@ retention the stack enforces), since each fetch lists them whole.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterable, Mapping
 
-from confluent_kafka import OFFSET_END, Consumer, KafkaError, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
 
 
 def consumer_overrides(fetch_max_wait_ms: int) -> dict[str, int]:
@@ -38,9 +39,16 @@ def consumer_overrides(fetch_max_wait_ms: int) -> dict[str, int]:
 
 
 def log_end_offsets(
-    bootstrap: str, partitions: Iterable[tuple[str, int]]
+    bootstrap: str, partitions: Iterable[tuple[str, int]], timeout: float = 60.0
 ) -> dict[tuple[str, int], int]:
-    """True end offsets: assign at OFFSET_END, poll until each partition reports EOF."""
+    """True end offsets: the high watermark of a Fetch response for each partition.
+
+    Not ListOffsets (see above), and not a consumer assigned at OFFSET_END either: librdkafka
+    resolves that through the same ListOffsets, so it starts reading somewhere before the end
+    (seen: offset 1 of 1,000) and an EOF is far away. Any fetch response carries the right
+    high watermark, so one small fetch per partition is enough. Raises TimeoutError rather
+    than guess: a wrong end would make table recovery stop early.
+    """
     wanted = list(partitions)
     if not wanted:
         return {}
@@ -50,24 +58,26 @@ def log_end_offsets(
             "group.id": f"atraxion-log-end-{uuid.uuid4().hex}",
             "enable.auto.commit": False,
             "enable.partition.eof": True,
+            "fetch.wait.max.ms": 500,  # a short wait lists little of a long partition
+            "max.partition.fetch.bytes": 1,  # one batch per partition is all it needs
         }
     )
     try:
-        consumer.assign([TopicPartition(t, p, OFFSET_END) for t, p in wanted])
-        pending = set(wanted)
-        for _ in range(200):
-            if not pending:
-                break
-            message = consumer.poll(0.05)
-            error = message.error() if message is not None else None
-            if error is not None and error.code() == KafkaError._PARTITION_EOF:
-                pending.discard((message.topic(), message.partition()))
-        ends = {}
-        for topic, partition in wanted:
-            _low, high = consumer.get_watermark_offsets(
-                TopicPartition(topic, partition), cached=True
-            )
-            ends[(topic, partition)] = max(high, 0)
+        consumer.assign([TopicPartition(t, p, OFFSET_BEGINNING) for t, p in wanted])
+        ends: dict[tuple[str, int], int] = {}
+        deadline = time.monotonic() + timeout
+        while len(ends) < len(wanted):
+            if time.monotonic() > deadline:
+                missing = sorted(set(wanted) - set(ends))
+                raise TimeoutError(f"no fetch response within {timeout:.0f}s for {missing}")
+            for message in consumer.consume(1000, timeout=0.05):
+                error = message.error()
+                if error is not None and error.code() != KafkaError._PARTITION_EOF:
+                    continue
+                where = (message.topic(), message.partition())
+                _low, high = consumer.get_watermark_offsets(TopicPartition(*where), cached=True)
+                if high >= 0:
+                    ends[where] = high
         return ends
     finally:
         consumer.close()

@@ -15,18 +15,21 @@ from deploy.settings import Settings, get_settings
 from schemas.odoo_tables import CAPTURED_TABLES, raw_topic
 from schemas.topics import DOMAIN_TOPICS
 from streams.kafka.deadletter import DEADLETTER_TOPIC
-
-COMPACTED = {"cleanup.policy": "compact"}
+from streams.kafka.retention import policy_for
 
 
 def owned_topics(settings: Settings) -> list[NewTopic]:
+    """Every topic Atraxion creates, its retention as topic configs (kafka/retention.py)."""
     partitions = settings.topic_partitions
-    topics = [NewTopic(raw_topic(settings.topic_prefix, t), partitions, 1) for t in CAPTURED_TABLES]
-    topics += [NewTopic(name, partitions, 1, config=COMPACTED) for name in DOMAIN_TOPICS]
-    topics.append(NewTopic(DEADLETTER_TOPIC, 1, 1, config={"retention.ms": "-1"}))
-    topics.append(
-        NewTopic(f"{settings.streams_app_id}-product-variants-by-template", partitions, 1)
-    )
+    names = [raw_topic(settings.topic_prefix, t) for t in CAPTURED_TABLES]
+    names += list(DOMAIN_TOPICS)
+    names.append(f"{settings.streams_app_id}-product-variants-by-template")
+    topics = [
+        NewTopic(name, partitions, 1, config=policy_for(name, settings).topic_config())
+        for name in names
+    ]
+    config = policy_for(DEADLETTER_TOPIC, settings).topic_config()
+    topics.append(NewTopic(DEADLETTER_TOPIC, 1, 1, config=config))
     return topics
 
 

@@ -51,6 +51,14 @@ def start_stack(state_dir: Path) -> RunningStack:
         rate_limit_webshop=TEST_RATE_LIMIT,
         rate_limit_odoo=TEST_RATE_LIMIT,
         rate_limit_admin=TEST_RATE_LIMIT,
+        # A broker rewrite (tests/integration/test_load.py) drops every processed raw record.
+        raw_retention_ms=0,
+        # Quick liveness verdicts for tests/integration/test_liveness.py (only its supervisor
+        # passes act on them). The stall threshold stays above the ~11 s a restarted
+        # materializer waits to rejoin its group on Tansu (measured: 10 s made the supervisor
+        # kill it again just before it caught up); exits stay at the default.
+        liveness_interval_s=1.0,
+        liveness_stall_after_s=20.0,
     )
     if docker_available():
         from tests.integration.containers import ContainerStack

@@ -9,12 +9,11 @@ import uuid
 import httpx
 import psycopg
 import pytest
-from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, Producer
 
 from schemas.odoo_tables import raw_topic
 from schemas.topics import PRODUCTS_TOPIC
 from streams.kafka.deadletter import DEADLETTER_TOPIC
-from streams.kafka.tansu import log_end_offsets
 from streams.sinks.products_view import products_view
 from streams.sinks.runner import SinkRunner
 from tests.integration.feed import (
@@ -27,6 +26,7 @@ from tests.integration.feed import (
     template_ids,
     wait_for_price,
 )
+from tests.integration.offsets import caught_up
 from tests.integration.stacks import RunningStack
 
 pytestmark = pytest.mark.integration
@@ -79,9 +79,8 @@ def test_streams_restarts_with_events_in_flight_leave_no_hole(
         for n, product in enumerate(products):
             wait_for_price(api, product, base + n, timeout=60)
     raw = raw_topic(stack.settings.topic_prefix, "product_template")
-    partitions = [(raw, p) for p in range(stack.settings.topic_partitions)]
     eventually(
-        lambda: _committed(stack, partitions) == log_end_offsets(stack.kafka_bootstrap, partitions),
+        lambda: caught_up(stack, stack.settings.streams_app_id, raw),
         30,
         "the processor to commit up to the log end",
     )
@@ -261,20 +260,6 @@ def _insert_template_event(
     producer.produce(topic, key=key, value=json.dumps(envelope))
     assert producer.flush(10) == 0
     return key, envelope
-
-
-def _committed(
-    stack: RunningStack, partitions: list[tuple[str, int]]
-) -> dict[tuple[str, int], int]:
-    """The stream processor's committed offsets (read without joining its group)."""
-    consumer = Consumer(
-        {"bootstrap.servers": stack.kafka_bootstrap, "group.id": stack.settings.streams_app_id}
-    )
-    try:
-        positions = consumer.committed([TopicPartition(t, p) for t, p in partitions], timeout=10)
-    finally:
-        consumer.close()
-    return {(tp.topic, tp.partition): tp.offset for tp in positions}
 
 
 def _eof(message) -> bool:
