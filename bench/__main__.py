@@ -47,10 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             stack.stop()
     result.update(scale=args.scale, pricelists=args.pricelists)
-    text = json.dumps(result, indent=2)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n")
+    emit_result(result, args.out)
     return 0
 
 
@@ -114,6 +111,14 @@ def _tree_rss(pid: int | None) -> int:
         return sum(p.memory_info().rss for p in [root, *root.children(recursive=True)])
     except psutil.NoSuchProcess:
         return 0
+
+
+def emit_result(result: dict[str, object], out: Path | None) -> None:
+    """Print the result as JSON, and write it to ``out`` too when given."""
+    text = json.dumps(result, indent=2)
+    print(text)
+    if out:
+        out.write_text(text + "\n")
 
 
 def progress(message: str) -> None:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import re
 import shutil
 import statistics
@@ -36,6 +35,7 @@ from typing import Any
 
 import httpx
 
+from bench.__main__ import emit_result
 from bench.feed import wait_for_snapshot
 from bench.open_api import OPEN_PREFIX
 from deploy.local.ports import free_port, isolated_settings
@@ -104,10 +104,7 @@ def main(argv: list[str] | None = None) -> int:
             if open_api is not None:
                 open_api.stop()
             stack.stop()
-    text = json.dumps(result, indent=2)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n")
+    emit_result(result, args.out)
     return 0
 
 

@@ -15,7 +15,6 @@ progress and one JSON result (``--out`` writes it too). Stops by itself.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import tempfile
@@ -26,7 +25,7 @@ from pathlib import Path
 import httpx
 import psycopg
 
-from bench.__main__ import _tree_rss, progress
+from bench.__main__ import _tree_rss, emit_result, progress
 from bench.feed import wait_for_snapshot
 from deploy.local.ports import isolated_settings
 from deploy.local.stack import Stack
@@ -58,10 +57,7 @@ def main(argv: list[str] | None = None) -> int:
             }
         finally:
             stack.stop()
-    text = json.dumps(result, indent=2)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n")
+    emit_result(result, args.out)
     return 0
 
 
