@@ -31,7 +31,7 @@ from deploy.local.ports import isolated_settings
 from deploy.local.stack import Stack
 from schemas.odoo_tables import raw_topic
 from schemas.topics import PRODUCTS_TOPIC
-from streams.kafka.lag import committed_offsets, log_end_offsets
+from streams.kafka.lag import GroupOffsets
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,16 +61,24 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def stages(stack: Stack) -> dict[str, int]:
+def stage_readers(stack: Stack) -> tuple[GroupOffsets, GroupOffsets]:
+    """Readers of (the processor on the raw topic, the materializer on the products topic)."""
     s = stack.settings
-    raw = (raw_topic(s.topic_prefix, "product_template"), 0)
-    out = (PRODUCTS_TOPIC, 0)
-    ends = log_end_offsets(s, [raw, out])
+    raw = raw_topic(s.topic_prefix, "product_template")
+    return (
+        GroupOffsets(s, s.streams_app_id, [raw]),
+        GroupOffsets(s, s.materializer_group, [PRODUCTS_TOPIC]),
+    )
+
+
+def stages(readers: tuple[GroupOffsets, GroupOffsets]) -> dict[str, int]:
+    """Records written by Debezium, processed, published, materialized (all partitions)."""
+    (processed, raw_end), (materialized, products_end) = (reader() for reader in readers)
     return {
-        "debezium": ends[raw],
-        "processor": committed_offsets(s, s.streams_app_id, [raw])[raw],
-        "products": ends[out],
-        "materializer": committed_offsets(s, s.materializer_group, [out])[out],
+        "debezium": sum(raw_end.values()),
+        "processor": sum(o or 0 for o in processed.values()),
+        "products": sum(products_end.values()),
+        "materializer": sum(o or 0 for o in materialized.values()),
     }
 
 
@@ -120,7 +128,8 @@ def step(stack: Stack, rate: int, seconds: float) -> dict[str, object]:
             time.sleep(0.5)
 
     threads = [threading.Thread(target=write), threading.Thread(target=probe)]
-    start = stages(stack)
+    readers = stage_readers(stack)
+    start = stages(readers)
     began = time.monotonic()
     for t in threads:
         t.start()
@@ -128,7 +137,7 @@ def step(stack: Stack, rate: int, seconds: float) -> dict[str, object]:
     while time.monotonic() - began < seconds:
         time.sleep(2)
         stack.check_alive()
-        samples.append(stages(stack))
+        samples.append(stages(readers))
         last = samples[-1]
         progress(
             f"rate {rate}/s: written {written[0]}, raw {last['debezium'] - start['debezium']}, "
@@ -138,6 +147,8 @@ def step(stack: Stack, rate: int, seconds: float) -> dict[str, object]:
     stop.set()
     for t in threads:
         t.join()
+    for reader in readers:
+        reader.close()
     elapsed = time.monotonic() - began
     end = samples[-1]
     lag = {

@@ -40,7 +40,13 @@ from confluent_kafka import (
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from deploy.settings import Settings
-from streams.kafka.retention import RecordMeta, kept_offsets, policy_for, remap_offset
+from streams.kafka.retention import (
+    RecordMeta,
+    RetentionPolicy,
+    kept_offsets,
+    policy_for,
+    remap_offset,
+)
 from streams.kafka.tansu import log_end_offsets
 
 log = structlog.get_logger(__name__)
@@ -72,26 +78,27 @@ def rewrite(settings: Settings) -> list[PartitionRewrite]:
     broker. Returns the partitions rewritten (topics that would not shrink are left alone)."""
     bootstrap = settings.kafka_bootstrap
     admin = AdminClient({"bootstrap.servers": bootstrap})
-    metadata = admin.list_topics(timeout=30).topics
-    partitions = {name: sorted(meta.partitions) for name, meta in metadata.items()}
-    ends = log_end_offsets(bootstrap, [(t, p) for t, ps in partitions.items() for p in ps])
+    ends = broker_size(settings)
+    partitions: dict[str, list[int]] = defaultdict(list)
+    for topic, partition in sorted(ends):
+        partitions[topic].append(partition)
     committed = _committed_offsets(admin)
     now_ms = int(time.time() * 1000)
 
+    # Only the records of topics that shrink stay in memory until they are written back.
     kept: dict[Partition, list[Message]] = {}
-    shrinking: set[str] = set()
-    for topic, topic_partitions in sorted(partitions.items()):
+    for topic, topic_partitions in partitions.items():
         policy = policy_for(topic, settings)
+        if policy.cleanup == "keep":
+            continue  # nothing to drop: not even read
+        topic_kept: dict[Partition, list[Message]] = {}
         for partition in topic_partitions:
             end = ends[(topic, partition)]
             records = _read_partition(bootstrap, topic, partition, end)
             needed = [o for o in committed.get((topic, partition), {}).values() if o >= 0]
             needed_from = min(needed) if needed else end
-            keep = kept_offsets((_meta(m) for m in records), policy, needed_from, now_ms)
-            keep_set = set(keep)
-            kept[(topic, partition)] = [m for m in records if m.offset() in keep_set]
-            if len(keep) < len(records):
-                shrinking.add(topic)
+            keep = set(kept_offsets((_meta(m) for m in records), policy, needed_from, now_ms))
+            topic_kept[(topic, partition)] = [m for m in records if m.offset() in keep]
             log.info(
                 "broker.rewrite.read",
                 topic=topic,
@@ -100,17 +107,16 @@ def rewrite(settings: Settings) -> list[PartitionRewrite]:
                 keep=len(keep),
                 needed_from=needed_from,
             )
+        if any(len(ms) < ends[tp] for tp, ms in topic_kept.items()):
+            kept.update(topic_kept)
+    shrinking = {topic for topic, _ in kept}
     if not shrinking:
         return []
 
     _recreate(admin, {t: (len(partitions[t]), policy_for(t, settings)) for t in shrinking})
-    _write_back(bootstrap, {tp: ms for tp, ms in kept.items() if tp[0] in shrinking})
+    _write_back(bootstrap, kept)
     _commit_remapped(admin, bootstrap, committed, kept, shrinking)
-    return [
-        PartitionRewrite(t, p, ends[(t, p)], len(kept[(t, p)]))
-        for t in sorted(shrinking)
-        for p in partitions[t]
-    ]
+    return [PartitionRewrite(t, p, ends[(t, p)], len(ms)) for (t, p), ms in sorted(kept.items())]
 
 
 def _meta(message: Message) -> RecordMeta:
@@ -161,24 +167,24 @@ def _read_partition(bootstrap: str, topic: str, partition: int, end: int) -> lis
     return records
 
 
-def _recreate(admin: AdminClient, topics: dict[str, tuple[int, object]]) -> None:
+def _recreate(admin: AdminClient, topics: dict[str, tuple[int, RetentionPolicy]]) -> None:
     for future in admin.delete_topics(list(topics), operation_timeout=30).values():
         future.result()
-    new = [
-        NewTopic(name, count, 1, config=policy.topic_config())  # type: ignore[attr-defined]
+    missing = {
+        name: NewTopic(name, count, 1, config=policy.topic_config())
         for name, (count, policy) in topics.items()
-    ]
+    }
     deadline = time.monotonic() + 30
-    while True:
-        try:
-            for future in admin.create_topics(new, operation_timeout=30).values():
+    while missing:
+        for name, future in admin.create_topics(list(missing.values())).items():
+            try:
                 future.result()
-            return
-        except Exception:
-            # The deletion may not be visible yet; the re-creation is retried briefly.
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
+                del missing[name]
+            except KafkaException:
+                # The deletion may not be visible yet: that topic is created again shortly.
+                if time.monotonic() > deadline:
+                    raise
+        time.sleep(0.2 if missing else 0)
 
 
 def _write_back(bootstrap: str, kept: dict[Partition, list[Message]]) -> None:

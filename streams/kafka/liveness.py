@@ -20,7 +20,6 @@ when the status file is fresh and not stalled.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import sys
@@ -32,13 +31,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 import structlog
-from confluent_kafka import Consumer, TopicPartition
 
 from deploy.settings import Settings, get_settings
+from streams.kafka.lag import TP, GroupOffsets
 
 log = structlog.get_logger(__name__)
 
-TP = tuple[str, int]
 Status = Literal["ok", "idle", "stalled", "unknown"]
 # EX_TEMPFAIL: "try again later", what a restart is.
 EXIT_CODE = 75
@@ -166,72 +164,6 @@ def write_status(path: Path, document: Mapping[str, Any]) -> None:
 # -- the broker side ------------------------------------------------------------------------
 
 
-class GroupOffsets:
-    """A group's committed offsets and the log ends of its topics, read without joining the
-    group (``committed()`` on a consumer that never subscribes)."""
-
-    def __init__(self, settings: Settings, group: str, topics: Sequence[str]) -> None:
-        self.bootstrap = settings.kafka_bootstrap
-        self.tansu = settings.broker_flavor == "tansu"
-        self.group = group
-        self.topics = list(topics)
-        self._consumer: Consumer | None = None
-
-    def __call__(self) -> tuple[dict[TP, int | None], dict[TP, int]]:
-        try:
-            return self._read()
-        except BaseException:
-            self.close()  # start from a fresh client next time
-            raise
-
-    def _read(self) -> tuple[dict[TP, int | None], dict[TP, int]]:
-        consumer = self._client()
-        metadata = consumer.list_topics(timeout=CALL_TIMEOUT_S)
-        partitions: list[TP] = []
-        for topic in self.topics:
-            meta = metadata.topics.get(topic)
-            if meta is not None and meta.error is None:  # not created yet: nothing to read
-                partitions += [(topic, p) for p in sorted(meta.partitions)]
-        if not partitions:
-            return {}, {}
-        positions = consumer.committed(
-            [TopicPartition(t, p) for t, p in partitions], timeout=CALL_TIMEOUT_S
-        )
-        committed: dict[TP, int | None] = {
-            (tp.topic, tp.partition): tp.offset if tp.offset >= 0 else None for tp in positions
-        }
-        if self.tansu:
-            from streams.kafka import tansu  # its ListOffsets answer is short of the log end
-
-            ends = tansu.log_end_offsets(self.bootstrap, partitions, timeout=CALL_TIMEOUT_S)
-        else:
-            ends = {
-                (t, p): consumer.get_watermark_offsets(
-                    TopicPartition(t, p), timeout=CALL_TIMEOUT_S, cached=False
-                )[1]
-                for t, p in partitions
-            }
-        return committed, ends
-
-    def _client(self) -> Consumer:
-        if self._consumer is None:
-            self._consumer = Consumer(
-                {
-                    "bootstrap.servers": self.bootstrap,
-                    "group.id": self.group,
-                    "enable.auto.commit": False,
-                    "log_level": 0,  # a broker that is away is reported by the check itself
-                }
-            )
-        return self._consumer
-
-    def close(self) -> None:
-        if self._consumer is not None:
-            consumer, self._consumer = self._consumer, None
-            with contextlib.suppress(Exception):  # already broken; nothing more to release
-                consumer.close()
-
-
 class Watchdog:
     """The liveness check of one process, in a daemon thread (see the module docstring)."""
 
@@ -251,7 +183,9 @@ class Watchdog:
         self.exit_after = settings.liveness_exit_after_s
         self.path = status_path(settings.state_dir, process)
         self.tracker = ProgressTracker(settings.liveness_stall_after_s)
-        self.read_offsets = read_offsets or GroupOffsets(settings, group, topics)
+        self.read_offsets = read_offsets or GroupOffsets(
+            settings, group, topics, timeout=CALL_TIMEOUT_S
+        )
         self.clock = clock
         self.exit_process = exit_process
         self.topics = list(topics)

@@ -66,10 +66,10 @@ def test_a_broker_rewrite_keeps_every_unprocessed_change(
     eventually(lambda: caught_up(stack, settings.streams_app_id, raw), 120, "a quiet pipeline")
     # Changes the processor has not read when the partitions are rewritten.
     stack.children["streams"].stop()  # type: ignore[attr-defined]
-    start = log_ends(stack, [(raw, 0)])[(raw, 0)]
+    start = log_ends(stack, [raw])[(raw, 0)]
     last = write_burst(odoo, products, 500, 9000)
-    eventually(lambda: log_ends(stack, [(raw, 0)])[(raw, 0)] >= start + 500, 60, "Debezium")
-    before = log_ends(stack, [(raw, 0), (PRODUCTS_TOPIC, 0)])
+    eventually(lambda: log_ends(stack, [raw])[(raw, 0)] >= start + 500, 60, "Debezium")
+    before = log_ends(stack, [raw, PRODUCTS_TOPIC])
 
     rewritten = {
         (r.topic, r.partition): r
