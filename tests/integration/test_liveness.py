@@ -61,6 +61,22 @@ def supervised(stack: Stack, check: Callable[[], Any]) -> Callable[[], Any]:
     return step
 
 
+def replaced(stack: Stack, process: str, problems: list[str]) -> Callable[[], bool]:
+    """A check for ``eventually``: one supervision pass, true once ``process`` runs under a
+    new pid; the liveness problems seen on the way are appended to ``problems``."""
+    child = stack.children[process]
+    old_pid = child.pid
+
+    def step() -> bool:
+        problem = stack.liveness_problem(process)
+        if problem is not None:
+            problems.append(problem)
+        stack.supervise_once()
+        return child.alive() and child.pid != old_pid
+
+    return step
+
+
 def price_in_feed(api: httpx.Client, odoo_id: int, price: float) -> Callable[[], bool]:
     def arrived() -> bool:
         try:
@@ -151,13 +167,7 @@ def test_a_frozen_streams_worker_is_seen_and_restarted(local: Stack, api, odoo):
     product = template_ids(odoo)[55]
     price = round(5500 + time.time() % 1000, 2)
     problems: list[str] = []
-
-    def restarted() -> bool:
-        problem = local.liveness_problem("streams")
-        if problem is not None:
-            problems.append(problem)
-        local.supervise_once()
-        return child.alive() and child.pid != old_pid
+    restarted = replaced(local, "streams", problems)
 
     os.killpg(old_pid, signal.SIGSTOP)  # frozen: alive, but nothing runs, not even its checks
     try:
@@ -179,19 +189,11 @@ def test_a_frozen_streams_worker_is_seen_and_restarted(local: Stack, api, odoo):
 
 def test_a_stalled_materializer_is_seen_and_restarted(local: Stack, api, odoo):
     """The materializer runs but cannot write: its input piles up, its offsets stand still."""
-    child = local.children["materializer"]
     eventually(lambda: current_status(local, "materializer"), 60, "its first status")
-    old_pid = child.pid
     product = template_ids(odoo)[56]
     price = round(5600 + time.time() % 1000, 2)
     problems: list[str] = []
-
-    def restarted() -> bool:
-        problem = local.liveness_problem("materializer")
-        if problem is not None:
-            problems.append(problem)
-        local.supervise_once()
-        return child.alive() and child.pid != old_pid
+    restarted = replaced(local, "materializer", problems)
 
     with psycopg.connect(local.readmodel_dsn) as locker:
         # Its next upsert waits for this lock for as long as the transaction lasts.
