@@ -9,7 +9,9 @@ Debezium wrote), the processor's committed offset on it, the products topic's lo
 materializer's committed offset on that. A rate is sustained when, at the end of its step,
 both lags are under two seconds' worth of changes and the probe's p99 is at most 1 s. Then
 ``--txn-rows`` rows change in ONE transaction, timed until the last is in the feed. Prints
-progress and one JSON result (``--out`` writes it too). Stops by itself.
+progress and one JSON result (``--out`` writes it too). Stops by itself. As under
+``atraxion up``, the broker's retention is applied when due (Stack.maintain_broker), which
+pauses processing while it runs.
 """
 
 from __future__ import annotations
@@ -137,6 +139,7 @@ def step(stack: Stack, rate: int, seconds: float) -> dict[str, object]:
     while time.monotonic() - began < seconds:
         time.sleep(2)
         stack.check_alive()
+        stack.maintain_broker()  # what `atraxion up` does: the broker's retention, when due
         samples.append(stages(readers))
         last = samples[-1]
         progress(
