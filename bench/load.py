@@ -7,9 +7,17 @@ rate) over every template but one; that one is the probe, changed every 0.5 s an
 until the API shows it. Every 2 s it samples the stages: the raw topic's log end (what
 Debezium wrote), the processor's committed offset on it, the products topic's log end and the
 materializer's committed offset on that. A rate is sustained when, at the end of its step,
-both lags are under two seconds' worth of changes and the probe's p99 is at most 1 s. Then
-``--txn-rows`` rows change in ONE transaction, timed until the last is in the feed. Prints
-progress and one JSON result (``--out`` writes it too). Stops by itself. As under
+both lags are under two seconds' worth of changes and the probe's p99 is at most 1 s. Each
+step also reports the cores each process used (CPU seconds / wall seconds), the machine's
+included. Then ``--txn-rows`` rows change in ONE transaction, timed until the last is in the
+feed.
+
+``--soak-rate R --soak-seconds S``: the same writer at R/s for S seconds, supervised as
+``atraxion up`` supervises (restarts, the broker's retention). Every 30 s it records the RSS
+of every process; at the end it waits for both lags to reach 0 and compares every template's
+price in the feed with Odoo's.
+
+Prints progress and one JSON result (``--out`` writes it too). Stops by itself. As under
 ``atraxion up``, the broker's retention is applied when due (Stack.maintain_broker), which
 pauses processing while it runs.
 """
@@ -17,14 +25,17 @@ pauses processing while it runs.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
+from types import TracebackType
 
 import httpx
+import psutil
 import psycopg
 
 from bench.__main__ import _tree_rss, emit_result, progress
@@ -35,32 +46,119 @@ from schemas.odoo_tables import raw_topic
 from schemas.topics import PRODUCTS_TOPIC
 from streams.kafka.lag import GroupOffsets
 
+SAMPLE_S = 2.0
+RSS_EVERY_S = 30.0
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench.load")
     parser.add_argument("--scale", type=int, default=200)
-    parser.add_argument("--rates", default="500,1000,1500,2000,3000")
+    parser.add_argument("--rates", default="500,1000,1500,2000,3000", help="'' for none")
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--txn-rows", type=int, default=0)
+    parser.add_argument("--soak-rate", type=int, default=0)
+    parser.add_argument("--soak-seconds", type=float, default=600)
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="atraxion-load-") as tmp:
-        stack = Stack(isolated_settings(Path(tmp), demo_scale=args.scale), throwaway=True)
+        # The probe polls its product every 5 ms: far above the webshop token's default limit.
+        settings = isolated_settings(
+            Path(tmp), demo_scale=args.scale, rate_limit_webshop="1000000/60"
+        )
+        stack = Stack(settings, throwaway=True)
         try:
             stack.start()
             wait_for_snapshot(stack)
-            rates = [int(r) for r in args.rates.split(",")]
-            result = {"scale": args.scale, "seconds_per_rate": args.seconds}
+            rates = [int(r) for r in args.rates.split(",") if r]
+            result: dict[str, object] = {"scale": args.scale, "seconds_per_rate": args.seconds}
             result["steps"] = [step(stack, rate, args.seconds) for rate in rates]
             if args.txn_rows:
                 result["transaction"] = one_transaction(stack, args.txn_rows)
-            result["rss_mb"] = {
-                n: round(_tree_rss(c.pid) / 2**20) for n, c in stack.children.items()
-            }
+            if args.soak_rate:
+                result["soak"] = soak(stack, args.soak_rate, args.soak_seconds)
+            result["rss_mb"] = rss_mb(stack)
         finally:
             stack.stop()
     emit_result(result, args.out)
     return 0
+
+
+class Load:
+    """The writer (single-row updates at ``rate``/s over every template but the probe) and the
+    probe (changes its template every 0.5 s, times it into the API), in two threads."""
+
+    def __init__(self, stack: Stack, rate: int) -> None:
+        self.stack, self.rate = stack, rate
+        self.odoo = psycopg.connect(stack.odoo_dsn, autocommit=True)
+        ids = [r[0] for r in self.odoo.execute("SELECT id FROM product_template ORDER BY id")]
+        self.probe_id, self.targets = ids[0], ids[1:]
+        self.written = 0
+        self.latencies: list[float] = []
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._write), threading.Thread(target=self._probe)]
+
+    def __enter__(self) -> Load:
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join()
+        self.odoo.close()
+
+    def _write(self) -> None:
+        with psycopg.connect(self.stack.odoo_dsn, autocommit=True) as conn:
+            began, n = time.monotonic(), 0
+            while not self._stop.is_set():
+                due = int((time.monotonic() - began) * self.rate)
+                with conn.pipeline():
+                    while n < due:
+                        conn.execute(
+                            "UPDATE product_template SET list_price = %s, write_date = now() "
+                            "WHERE id = %s",
+                            (1000 + n / 100, self.targets[n % len(self.targets)]),
+                        )
+                        n += 1
+                self.written = n
+                time.sleep(0.005)
+
+    def _probe(self) -> None:
+        api = httpx.Client(base_url=self.stack.api_url, timeout=10)
+        api.headers["Authorization"] = f"Bearer {self.stack.tokens['webshop']}"
+        n = 0
+        while not self._stop.is_set():
+            n += 1
+            price = 100_000 + self.rate + n / 1000
+            t = time.monotonic()
+            self.odoo.execute(
+                "UPDATE product_template SET list_price = %s, write_date = now() WHERE id = %s",
+                (price, self.probe_id),
+            )
+            while not self._stop.is_set():
+                try:
+                    response = api.get(f"/api/v1/updated-products/{self.probe_id}")
+                    response.raise_for_status()
+                except httpx.HTTPError:  # the API restarting: the latency includes it
+                    time.sleep(0.1)
+                    continue
+                if abs(response.json()["data"]["list_price"] - price) < 1e-9:
+                    self.latencies.append((time.monotonic() - t) * 1000)
+                    break
+                time.sleep(0.005)
+            time.sleep(0.5)
+
+    def probe_ms(self) -> dict[str, float | int]:
+        ordered = sorted(self.latencies) or [float("inf")]
+        return {
+            "p50": round(statistics.median(ordered), 1),
+            "p99": round(ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))], 1),
+            "max": round(ordered[-1], 1),
+            "samples": len(self.latencies),
+        }
 
 
 def stage_readers(stack: Stack) -> tuple[GroupOffsets, GroupOffsets]:
@@ -84,95 +182,121 @@ def stages(readers: tuple[GroupOffsets, GroupOffsets]) -> dict[str, int]:
     }
 
 
+def lags(sample: dict[str, int]) -> dict[str, int]:
+    return {
+        "processor": sample["debezium"] - sample["processor"],
+        "materializer": sample["products"] - sample["materializer"],
+    }
+
+
 def step(stack: Stack, rate: int, seconds: float) -> dict[str, object]:
-    odoo = psycopg.connect(stack.odoo_dsn, autocommit=True)
-    ids = [r[0] for r in odoo.execute("SELECT id FROM product_template ORDER BY id")]
-    probe_id, writers = ids[0], ids[1:]
-    stop = threading.Event()
-    written = [0]
-
-    def write() -> None:
-        conn = psycopg.connect(stack.odoo_dsn, autocommit=True)
-        began, n = time.monotonic(), 0
-        while not stop.is_set():
-            due = int((time.monotonic() - began) * rate)
-            with conn.pipeline():
-                while n < due:
-                    conn.execute(
-                        "UPDATE product_template SET list_price = %s, write_date = now() "
-                        "WHERE id = %s",
-                        (1000 + n / 100, writers[n % len(writers)]),
-                    )
-                    n += 1
-            written[0] = n
-            time.sleep(0.005)
-
-    latencies: list[float] = []
-
-    def probe() -> None:
-        api = httpx.Client(base_url=stack.api_url, timeout=10)
-        api.headers["Authorization"] = f"Bearer {stack.tokens['webshop']}"
-        n = 0
-        while not stop.is_set():
-            n += 1
-            price = 100_000 + rate + n / 1000
-            t = time.monotonic()
-            odoo.execute(
-                "UPDATE product_template SET list_price = %s, write_date = now() WHERE id = %s",
-                (price, probe_id),
+    readers = stage_readers(stack)
+    start = stages(readers)
+    cpu_before = cpu_seconds(stack)
+    began = time.monotonic()
+    samples = []
+    with Load(stack, rate) as load:
+        while time.monotonic() - began < seconds:
+            time.sleep(SAMPLE_S)
+            stack.check_alive()
+            stack.maintain_broker()  # what `atraxion up` does: the broker's retention, when due
+            samples.append(stages(readers))
+            last = samples[-1]
+            progress(
+                f"rate {rate}/s: written {load.written}, "
+                f"raw {last['debezium'] - start['debezium']}, "
+                f"processed {last['processor'] - start['processor']}, "
+                f"materialized {last['materializer'] - start['materializer']}"
             )
-            while not stop.is_set():
-                data = api.get(f"/api/v1/updated-products/{probe_id}").json()["data"]
-                if abs(data["list_price"] - price) < 1e-9:
-                    latencies.append((time.monotonic() - t) * 1000)
-                    break
-                time.sleep(0.005)
-            time.sleep(0.5)
+    elapsed = time.monotonic() - began
+    cpu = {k: v - cpu_before.get(k, 0.0) for k, v in cpu_seconds(stack).items()}
+    for reader in readers:
+        reader.close()
+    end = samples[-1]
+    lag = lags(end)
+    probe = load.probe_ms()
+    return {
+        "rate": rate,
+        "written_per_s": round(load.written / elapsed),
+        "stage_rates_per_s": {k: round((end[k] - start[k]) / elapsed) for k in end},
+        "lag_at_end": lag,
+        "probe_ms": probe,
+        "cores_used": {k: round(v / elapsed, 2) for k, v in cpu.items()},
+        "sustained": max(lag.values()) <= 2 * rate and probe["p99"] <= 1000,
+    }
 
-    threads = [threading.Thread(target=write), threading.Thread(target=probe)]
+
+def soak(stack: Stack, rate: int, seconds: float) -> dict[str, object]:
+    """``rate`` changes/s for ``seconds`` under supervision; RSS over time, then the drain and
+    a comparison of every template's price in the feed with Odoo's."""
     readers = stage_readers(stack)
     start = stages(readers)
     began = time.monotonic()
-    for t in threads:
-        t.start()
-    samples = []
-    while time.monotonic() - began < seconds:
-        time.sleep(2)
-        stack.check_alive()
-        stack.maintain_broker()  # what `atraxion up` does: the broker's retention, when due
-        samples.append(stages(readers))
-        last = samples[-1]
-        progress(
-            f"rate {rate}/s: written {written[0]}, raw {last['debezium'] - start['debezium']}, "
-            f"processed {last['processor'] - start['processor']}, "
-            f"materialized {last['materializer'] - start['materializer']}"
-        )
-    stop.set()
-    for t in threads:
-        t.join()
+    rss: list[dict[str, float]] = []
+    max_lag = {"processor": 0, "materializer": 0}
+    next_rss = began
+    with Load(stack, rate) as load:
+        while (now := time.monotonic()) - began < seconds:
+            time.sleep(SAMPLE_S)
+            stack.supervise_once()  # as `atraxion up`: restarts with backoff, retention
+            stack.maintain_broker()
+            sample = stages(readers)
+            max_lag = {k: max(max_lag[k], v) for k, v in lags(sample).items()}
+            if now >= next_rss:
+                next_rss += RSS_EVERY_S
+                rss.append({"s": round(now - began), **rss_mb(stack)})
+                progress(
+                    f"soak {rate}/s: {now - began:.0f}/{seconds:.0f}s, written {load.written}, "
+                    f"lag {lags(sample)}, rss {rss[-1]}"
+                )
+    written, probe = load.written, load.probe_ms()
+    drained_after = drain(stack, readers)
+    rss.append({"s": round(time.monotonic() - began), **rss_mb(stack)})
+    end = stages(readers)
     for reader in readers:
         reader.close()
-    elapsed = time.monotonic() - began
-    end = samples[-1]
-    lag = {
-        "processor": end["debezium"] - end["processor"],
-        "materializer": end["products"] - end["materializer"],
-    }
-    ordered = sorted(latencies) or [float("inf")]
-    p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
+    quarter = rss[len(rss) // 4]  # after the start-up growth: what "flat" is measured from
     return {
         "rate": rate,
-        "written_per_s": round(written[0] / elapsed),
-        "stage_rates_per_s": {k: round((end[k] - start[k]) / elapsed) for k in end},
-        "lag_at_end": lag,
-        "probe_ms": {
-            "p50": round(statistics.median(ordered), 1),
-            "p99": round(p99, 1),
-            "max": round(ordered[-1], 1),
-            "samples": len(latencies),
+        "seconds": seconds,
+        "changes_written": written,
+        "raw_records": end["debezium"] - start["debezium"],
+        "max_lag": max_lag,
+        "drained_after_s": drained_after,
+        "probe_ms": probe,
+        "restarts": dict(stack.restart_attempts),
+        "feed_differs_from_odoo": differing_prices(stack),
+        "rss_mb": rss,
+        "rss_growth_mb_after_first_quarter": {
+            k: round(rss[-1][k] - quarter[k]) for k in rss[-1] if k != "s"
         },
-        "sustained": max(lag.values()) <= 2 * rate and p99 <= 1000,
     }
+
+
+def drain(stack: Stack, readers: tuple[GroupOffsets, GroupOffsets], timeout: float = 600) -> float:
+    """Seconds until both lags are 0 (the writer stopped)."""
+    began = time.monotonic()
+    while any(lags(stages(readers)).values()):
+        if time.monotonic() - began > timeout:
+            raise TimeoutError(f"lag not 0 after {timeout:.0f}s: {lags(stages(readers))}")
+        stack.supervise_once()
+        time.sleep(0.5)
+    return round(time.monotonic() - began, 1)
+
+
+def differing_prices(stack: Stack) -> int:
+    """How many templates' feed price is not Odoo's (or missing from the feed)."""
+    with psycopg.connect(stack.odoo_dsn) as odoo:
+        prices = dict(odoo.execute("SELECT id, list_price FROM product_template").fetchall())
+    with psycopg.connect(stack.readmodel_dsn) as readmodel:
+        feed = dict(
+            readmodel.execute(
+                "SELECT odoo_id, (data->>'list_price')::float8 FROM product_feed"
+            ).fetchall()
+        )
+    return sum(
+        1 for i, price in prices.items() if feed.get(i) is None or abs(feed[i] - price) > 1e-9
+    )
 
 
 def one_transaction(stack: Stack, rows: int) -> dict[str, object]:
@@ -196,6 +320,37 @@ def one_transaction(stack: Stack, rows: int) -> dict[str, object]:
     seconds = time.monotonic() - t
     progress(f"one transaction of {count} rows in the feed after {seconds:.1f}s")
     return {"rows": count, "seconds": round(seconds, 2), "rows_per_s": round(count / seconds)}
+
+
+def rss_mb(stack: Stack) -> dict[str, float]:
+    return {n: round(_tree_rss(c.pid) / 2**20) for n, c in stack.children.items()}
+
+
+def cpu_seconds(stack: Stack) -> dict[str, float]:
+    """CPU time (user + system) so far of each stack process with its children (PostgreSQL's
+    backends), of this benchmark (the writer and the probe) and of the whole machine (busy:
+    everything but idle and iowait), to tell which stage the cores go to."""
+    used = {name: _tree_cpu(child.pid) for name, child in stack.children.items()}
+    own = psutil.Process().cpu_times()  # not its tree: the stack's processes are its children
+    used["load_generator"] = own.user + own.system
+    machine = psutil.cpu_times()
+    used["machine"] = sum(machine) - machine.idle - getattr(machine, "iowait", 0.0)
+    return used
+
+
+def _tree_cpu(pid: int | None) -> float:
+    if pid is None:
+        return 0.0
+    try:
+        root = psutil.Process(pid)
+        total = 0.0
+        for p in [root, *root.children(recursive=True)]:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                t = p.cpu_times()
+                total += t.user + t.system
+        return total
+    except psutil.NoSuchProcess:
+        return 0.0
 
 
 if __name__ == "__main__":

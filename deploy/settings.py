@@ -83,6 +83,11 @@ class Settings(BaseSettings):
     streams_producer_batch_bytes: int = 524_288
     # Parsed product states kept in memory (the table itself holds every state as JSON).
     streams_state_cache_size: int = 10_000
+    # The worker's garbage-collector thresholds (Python's gc.set_threshold; its default is
+    # 700, 10, 10). Every event replaces a cached state, so with the default the collector
+    # keeps walking every cached state: ~half the per-event CPU in bench/README.md's
+    # measurement. The objects the worker holds after its table recovery are frozen too.
+    streams_gc_thresholds: tuple[int, int, int] = (50_000, 20, 100)
     streams_web_port: int = 56066
     # Liveness of the processors (streams/kafka/liveness.py, README "Liveness and restarts"):
     # every interval each one compares its group's committed offsets with the log ends and
@@ -92,6 +97,9 @@ class Settings(BaseSettings):
     liveness_interval_s: float = 5.0
     liveness_stall_after_s: float = 60.0
     liveness_exit_after_s: float = 120.0
+    # The processors whose liveness GET /ready reports: one stalled, or whose status file is
+    # older than 3 * liveness_interval_s + 10 s, makes it answer 503 (no file: reported only).
+    api_ready_processes: list[str] = ["streams", "materializer"]
 
     # API.
     api_host: str = "127.0.0.1"
@@ -155,7 +163,7 @@ class Settings(BaseSettings):
             if value is None:
                 continue
             key = field.alias or f"ATRAXION_{name.upper()}"
-            env[key] = json.dumps(value) if isinstance(value, list | dict) else str(value)
+            env[key] = json.dumps(value) if isinstance(value, list | tuple | dict) else str(value)
         return env
 
 

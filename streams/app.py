@@ -11,6 +11,8 @@ streams/changes).
 
 from __future__ import annotations
 
+import gc
+
 import faust
 
 from deploy.logs import logging_dict
@@ -21,6 +23,7 @@ from streams.kafka.faust_recovery import hold_streams_until_seeked
 
 def create_app(settings: Settings) -> faust.App:
     hold_streams_until_seeked()
+    gc.set_threshold(*settings.streams_gc_thresholds)
     if settings.broker_flavor == "tansu":
         tansu.patch_faust(settings.kafka_bootstrap, settings.tansu_fetch_max_wait_ms)
     return faust.App(
@@ -65,4 +68,5 @@ async def start_liveness_watchdog() -> None:
     # process that merely imports the app (tests, `python -m streams.kafka.topics`).
     from streams.kafka.liveness import Watchdog
 
+    gc.freeze()  # what table recovery loaded stays: no collection need walk it again
     Watchdog("streams", settings, settings.streams_app_id, agent_topics(app)).start()

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+import orjson
 from cachetools import LRUCache
 from faust.types import EventT
 
@@ -38,6 +39,7 @@ from streams.kafka.faust_io import effects_of, run_step
 
 rules = DiffRules.of(settings.diff_excluded_fields, settings.diff_float_tolerance)
 product_codec = codec("product_change")
+SORTED = orjson.OPT_SORT_KEYS  # the data JSON of equal documents is byte-identical
 
 template_rows = app.topic(raw_topic(settings.topic_prefix, TEMPLATE_TABLE))
 variant_rows = app.topic(raw_topic(settings.topic_prefix, VARIANT_TABLE))
@@ -187,6 +189,7 @@ def _as_delete(value: bytes) -> bytes:
 
 
 def _encode(change: ProductChange) -> bytes:
-    record = change.model_dump()
-    record["data"] = None if change.data is None else json.dumps(change.data, sort_keys=True)
+    record = change.model_dump(exclude={"data"})  # data goes as JSON text: not dumped twice
+    data = change.data
+    record["data"] = None if data is None else orjson.dumps(data, option=SORTED).decode()
     return product_codec.encode(record)

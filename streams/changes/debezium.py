@@ -11,6 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import orjson
+
 # Debezium's default `unavailable.value.placeholder`: an unchanged TOAST column in an UPDATE
 # when the table has no REPLICA IDENTITY FULL.
 UNAVAILABLE = "__debezium_unavailable_value"
@@ -111,15 +113,13 @@ def merge_unavailable(previous: Mapping[str, Any] | None, row: Mapping[str, Any]
 
 
 def _is_unavailable(value: Any) -> bool:
-    if isinstance(value, str):
-        return value == UNAVAILABLE
-    return isinstance(value, list) and UNAVAILABLE in value
+    return value == UNAVAILABLE or (type(value) is list and UNAVAILABLE in value)
 
 
 def _load(raw: bytes, what: str) -> Any:
     try:
-        return json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:  # invalid UTF-8 included
         raise PoisonEvent(f"{what} is not JSON: {exc}") from exc
 
 
@@ -133,8 +133,8 @@ def _row(image: Any, json_columns: frozenset[str], what: str) -> dict[str, Any] 
         value = row[column]
         if isinstance(value, str) and value != UNAVAILABLE:
             try:
-                row[column] = json.loads(value)
-            except json.JSONDecodeError as exc:
+                row[column] = orjson.loads(value)
+            except orjson.JSONDecodeError as exc:
                 raise PoisonEvent(f"{what}.{column} is not JSON: {exc}") from exc
     return row
 

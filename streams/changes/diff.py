@@ -9,6 +9,8 @@ Pure functions: no I/O, no Kafka. The rules:
   by element when their lengths match (``tags.0``), otherwise as a whole (``tags``).
 * Numbers (not booleans) are equal when they differ by at most ``float_tolerance``, so that
   ``12.3`` stored as numeric and re-read as double is not a change.
+* Values of one type that compare equal (``==``) are not changes: within lists and objects this
+  takes ``1``, ``1.0`` and ``true`` as equal, as Python does.
 * Keys named in ``excluded`` are ignored at every depth (``write_date`` changes on every Odoo
   ``write()``, even when nothing else did).
 """
@@ -51,10 +53,16 @@ def _join(prefix: str, key: object) -> str:
 def _diff_mapping(
     old: Mapping[str, Any], new: Mapping[str, Any], prefix: str, rules: DiffRules, out: list[str]
 ) -> None:
+    excluded = rules.excluded
     for key in old.keys() | new.keys():
-        if key in rules.excluded:
+        if key in excluded:
             continue
-        _diff_value(old.get(key), new.get(key), _join(prefix, key), rules, out)
+        old_value, new_value = old.get(key), new.get(key)
+        # Fast path, most fields of most events: equal values of one type (containers are
+        # compared deep, in C). Inside a container this takes 1 == 1.0 == True as equal.
+        if type(old_value) is type(new_value) and old_value == new_value:
+            continue
+        _diff_value(old_value, new_value, _join(prefix, key), rules, out)
 
 
 def _diff_value(old: Any, new: Any, path: str, rules: DiffRules, out: list[str]) -> None:

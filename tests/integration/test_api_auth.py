@@ -142,11 +142,14 @@ def test_stack_tokens_in_stack_json(stack: RunningStack, anonymous_api: httpx.Cl
 
 
 def test_health_and_ready_are_open_and_say_nothing(anonymous_api: httpx.Client):
-    for path, body in (("/health", {"status": "ok"}), ("/ready", {"status": "ready"})):
+    for path, status in (("/health", "ok"), ("/ready", "ready")):
         for headers in ({}, {"Authorization": "Bearer nonsense"}):
             response = anonymous_api.get(path, headers=headers)
             assert response.status_code == 200
-            assert response.json() == body
+            body = response.json()
+            assert body["status"] == status
+            # Readiness names the processors and their liveness, nothing of the data.
+            assert set(body) <= {"status", "processors"}
             assert "RateLimit" not in response.headers
             assert "RateLimit-Policy" not in response.headers
 

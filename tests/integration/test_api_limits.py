@@ -220,7 +220,7 @@ def test_unreachable_database_fails_closed_with_503(fragile: tuple[ReadModel, st
     assert httpx.get(f"{url}{FEED}").status_code == 401
     ready = httpx.get(f"{url}/ready", timeout=10)
     assert_problem(ready, 503)
-    assert ready.json()["detail"] == "Not ready."
+    assert ready.json()["detail"] == "Not ready: the read model is unreachable."
 
     with psycopg.connect(db.admin_dsn, autocommit=True) as admin:
         admin.execute(f'ALTER DATABASE "{db.name}" ALLOW_CONNECTIONS true')

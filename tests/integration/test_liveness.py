@@ -129,6 +129,10 @@ def test_processors_report_themselves_live(local: Stack, api: httpx.Client, odoo
             timeout=30,
         )
         assert check.returncode == 0, check.stderr
+    ready = api.get("/ready")
+    assert ready.status_code == 200, ready.text
+    assert set(ready.json()["processors"].values()) <= {"ok", "idle"}
+    assert set(ready.json()["processors"]) == set(WATCHED)
 
 
 @pytest.mark.parametrize("process", ["streams", "materializer", "connect", "api"])
@@ -206,12 +210,19 @@ def test_a_stalled_materializer_is_seen_and_restarted(local: Stack, api, odoo):
             "the materializer to report itself stalled",
         )
         seen_s = time.monotonic() - began
+        # The API still serves, and its /ready tells the feed is not current.
+        ready = api.get("/ready")
+        assert ready.status_code == 503, ready.text
+        assert ready.headers["content-type"].startswith("application/problem+json")
+        assert "materializer: stalled" in ready.json()["detail"]
+        assert ready.json()["processors"]["materializer"] == "not live"
         eventually(restarted, 60, "the supervisor to restart the stalled materializer")
         restart_s = time.monotonic() - began
         locker.rollback()
     assert status["lag"][f"{PRODUCTS_TOPIC}[0]"] > 0
     assert any("stalled" in p for p in problems), problems
     eventually(supervised(local, price_in_feed(api, product, price)), 180, "the change")
+    eventually(supervised(local, lambda: api.get("/ready").status_code == 200), 60, "/ready")
     print(
         f"\nmaterializer stall: reported after {seen_s:.1f}s, restarted after {restart_s:.1f}s, "
         f"change in the feed after {time.monotonic() - began:.1f}s"
