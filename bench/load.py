@@ -9,8 +9,13 @@ Debezium wrote), the processor's committed offset on it, the products topic's lo
 materializer's committed offset on that. A rate is sustained when, at the end of its step,
 both lags are under two seconds' worth of changes and the probe's p99 is at most 1 s. Each
 step also reports the cores each process used (CPU seconds / wall seconds), the machine's
-included. Then ``--txn-rows`` rows change in ONE transaction, timed until the last is in the
-feed.
+included. Before the steps, on an idle pipeline, ``--txn-rows`` rows change in ONE
+transaction, timed until the last is in the feed.
+
+``--backlog N``: each stage's own capacity, without the others competing for the cores: with
+the processor stopped, N single-row changes are written and captured; then the processor is
+started and timed through them (the materializer, downstream, runs too), then the same for
+the materializer alone over what the processor published.
 
 ``--soak-rate R --soak-seconds S``: the same writer at R/s for S seconds, supervised as
 ``atraxion up`` supervises (restarts, the broker's retention). Every 30 s it records the RSS
@@ -31,6 +36,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -42,7 +48,7 @@ from bench.__main__ import _tree_rss, emit_result, progress
 from bench.feed import wait_for_snapshot
 from deploy.local.ports import isolated_settings
 from deploy.local.stack import Stack
-from schemas.odoo_tables import raw_topic
+from schemas.odoo_tables import CAPTURED_TABLES, raw_topic
 from schemas.topics import PRODUCTS_TOPIC
 from streams.kafka.lag import GroupOffsets
 
@@ -56,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rates", default="500,1000,1500,2000,3000", help="'' for none")
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--txn-rows", type=int, default=0)
+    parser.add_argument("--backlog", type=int, default=0)
     parser.add_argument("--soak-rate", type=int, default=0)
     parser.add_argument("--soak-seconds", type=float, default=600)
     parser.add_argument("--out", type=Path)
@@ -69,11 +76,17 @@ def main(argv: list[str] | None = None) -> int:
         try:
             stack.start()
             wait_for_snapshot(stack)
-            rates = [int(r) for r in args.rates.split(",") if r]
+            readers = stage_readers(stack)
+            capture_idle(stack)  # the snapshot of the other tables too
+            progress(f"snapshot done; pipeline idle after {drain(stack, readers)}s more")
             result: dict[str, object] = {"scale": args.scale, "seconds_per_rate": args.seconds}
-            result["steps"] = [step(stack, rate, args.seconds) for rate in rates]
-            if args.txn_rows:
+            if args.txn_rows:  # first, on an idle pipeline
                 result["transaction"] = one_transaction(stack, args.txn_rows)
+                drain(stack, readers)
+            rates = [int(r) for r in args.rates.split(",") if r]
+            result["steps"] = [step(stack, rate, args.seconds) for rate in rates]
+            if args.backlog:
+                result["backlog"] = backlog(stack, args.backlog)
             if args.soak_rate:
                 result["soak"] = soak(stack, args.soak_rate, args.soak_seconds)
             result["rss_mb"] = rss_mb(stack)
@@ -224,6 +237,66 @@ def step(stack: Stack, rate: int, seconds: float) -> dict[str, object]:
         "cores_used": {k: round(v / elapsed, 2) for k, v in cpu.items()},
         "sustained": max(lag.values()) <= 2 * rate and probe["p99"] <= 1000,
     }
+
+
+def backlog(stack: Stack, changes: int) -> dict[str, object]:
+    """Capacity of the processor, then of the materializer, each draining a backlog of
+    ``changes`` single-row changes while the stages upstream of it are idle."""
+    readers = stage_readers(stack)
+    start = stages(readers)
+    stack.children["streams"].stop()
+    with psycopg.connect(stack.odoo_dsn, autocommit=True) as odoo, odoo.pipeline():
+        targets = [r[0] for r in odoo.execute("SELECT id FROM product_template")]
+        for n in range(changes):
+            odoo.execute(
+                "UPDATE product_template SET list_price = %s, write_date = now() WHERE id = %s",
+                (2000 + n / 100, targets[n % len(targets)]),
+            )
+    wait_for(lambda: stages(readers)["debezium"] - start["debezium"] >= changes, "the capture")
+    stack.children["materializer"].stop()
+    began = time.monotonic()
+    stack.restart("streams")
+    ready_s = time.monotonic() - began
+    raw_end = stages(readers)["debezium"]
+    wait_for(lambda: stages(readers)["processor"] >= raw_end, "the processor")
+    processor_s = time.monotonic() - began - ready_s
+    published = stages(readers)["products"]
+    began = time.monotonic()
+    stack.restart("materializer")
+    wait_for(lambda: stages(readers)["materializer"] >= published, "the materializer")
+    materializer_s = time.monotonic() - began
+    for reader in readers:
+        reader.close()
+    result = {
+        "changes": changes,
+        "processor_start_s": round(ready_s, 1),
+        "processor_per_s": round((raw_end - start["debezium"]) / processor_s),
+        "materializer_per_s": round((published - start["products"]) / materializer_s),
+    }
+    progress(f"backlog of {changes}: {result}")
+    return result
+
+
+def capture_idle(stack: Stack, quiet_s: float = 6.0) -> None:
+    """Wait until Debezium has written nothing to any raw topic for ``quiet_s``."""
+    s = stack.settings
+    ends = GroupOffsets(s, "bench-capture", [raw_topic(s.topic_prefix, t) for t in CAPTURED_TABLES])
+    last, since = -1, time.monotonic()
+    while time.monotonic() - since < quiet_s:
+        stack.check_alive()
+        total = sum(ends()[1].values())
+        if total != last:
+            last, since = total, time.monotonic()
+        time.sleep(1)
+    ends.close()
+
+
+def wait_for(condition: Callable[[], bool], what: str, timeout: float = 900) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what}: not done after {timeout:.0f}s")
+        time.sleep(0.2)
 
 
 def soak(stack: Stack, rate: int, seconds: float) -> dict[str, object]:
