@@ -256,15 +256,24 @@ class Stack:
 
     def restart(self, name: str, timeout: float = 120) -> None:
         """Start a stopped or killed child again and wait until it is ready."""
-        child = self.children[name]
-        if child.alive():
-            child.stop()
-        since = child.log_size()
-        child.start()
-        if name in PROCESSES:
-            child.wait_for_log(PROCESSES[name].ready, timeout, since=since)
-        elif name == "api":
-            wait_until(lambda: _alive_and(child, self.api_ready), timeout, "the API")
+        self.restart_together([name], timeout)
+
+    def restart_together(self, names: list[str], timeout: float = 120) -> None:
+        """Start these children again (in this order, without waiting in between: each
+        waits for its inputs by itself), then wait until each is ready."""
+        started = []
+        for name in names:
+            child = self.children[name]
+            if child.alive():
+                child.stop()
+            since = child.log_size()
+            child.start()
+            started.append((name, child, since))
+        for name, child, since in started:
+            if name in PROCESSES:
+                child.wait_for_log(PROCESSES[name].ready, timeout, since=since)
+            elif name == "api":
+                wait_until(lambda c=child: _alive_and(c, self.api_ready), timeout, "the API")
 
     # -- the broker's retention (deploy/local/broker_retention.py) -----------------------
 
@@ -304,8 +313,7 @@ class Stack:
         try:
             rewritten = broker_retention.rewrite(self.settings)
         finally:
-            for name in users:  # start order: Debezium, then the processors
-                self.restart(name)
+            self.restart_together(users)
         self._rewritten_at = time.monotonic()
         self._records_after_rewrite = sum(broker_retention.broker_size(self.settings).values())
         log.info(
