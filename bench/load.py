@@ -17,7 +17,8 @@ the processor stopped, N single-row changes are written and captured; then the p
 started and timed through them (the materializer, downstream, runs too), then the same for
 the materializer alone over what the processor published.
 
-``--soak-rate R --soak-seconds S``: the same writer at R/s for S seconds, supervised as
+``--soak-rate R --soak-seconds S`` (or ``--soak-fraction F``: R = F x the highest sustained
+step rate): the same writer at R/s for S seconds, supervised as
 ``atraxion up`` supervises (restarts, the broker's retention, applied when due: it pauses
 processing while it runs). Every 30 s it records the RSS
 of every process; at the end it waits for both lags to reach 0 and compares every template's
@@ -64,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--txn-rows", type=int, default=0)
     parser.add_argument("--backlog", type=int, default=0)
     parser.add_argument("--soak-rate", type=int, default=0)
+    parser.add_argument(
+        "--soak-fraction", type=float, default=0, help="soak at this share of the best step"
+    )
     parser.add_argument("--soak-seconds", type=float, default=600)
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
@@ -73,26 +77,36 @@ def main(argv: list[str] | None = None) -> int:
             Path(tmp), demo_scale=args.scale, rate_limit_webshop="1000000/60"
         )
         stack = Stack(settings, throwaway=True)
+        result: dict[str, object] = {"scale": args.scale, "seconds_per_rate": args.seconds}
         try:
             stack.start()
             wait_for_snapshot(stack)
             readers = stage_readers(stack)
             capture_idle(stack)  # the snapshot of the other tables too
             progress(f"snapshot done; pipeline idle after {drain(stack, readers)}s more")
-            result: dict[str, object] = {"scale": args.scale, "seconds_per_rate": args.seconds}
             if args.txn_rows:  # first, on an idle pipeline
                 result["transaction"] = one_transaction(stack, args.txn_rows)
                 drain(stack, readers)
             rates = [int(r) for r in args.rates.split(",") if r]
-            result["steps"] = [step(stack, rate, args.seconds) for rate in rates]
+            steps: list[dict[str, object]] = []
+            result["steps"] = steps
+            for rate in rates:
+                steps.append(step(stack, rate, args.seconds))
             if args.backlog:
                 result["backlog"] = backlog(stack, args.backlog)
-            if args.soak_rate:
-                result["soak"] = soak(stack, args.soak_rate, args.soak_seconds)
+            soak_rate = args.soak_rate
+            if args.soak_fraction:
+                sustained = [int(str(st["rate"])) for st in steps if st["sustained"]]
+                soak_rate = round(args.soak_fraction * max(sustained, default=0) / 50) * 50
+            if soak_rate:
+                result["soak"] = soak(stack, soak_rate, args.soak_seconds)
             result["rss_mb"] = rss_mb(stack)
+        except Exception as exc:  # what was measured before the failure is still worth having
+            result["failed"] = f"{type(exc).__name__}: {exc}"
+            raise
         finally:
             stack.stop()
-    emit_result(result, args.out)
+            emit_result(result, args.out)
     return 0
 
 
@@ -307,6 +321,7 @@ def soak(stack: Stack, rate: int, seconds: float) -> dict[str, object]:
     readers = stage_readers(stack)
     began = time.monotonic()
     rss: list[dict[str, float]] = []
+    pss: list[dict[str, float]] = []
     max_lag = {"processor": 0, "materializer": 0}
     next_rss = began
     with Load(stack, rate) as load:
@@ -319,6 +334,7 @@ def soak(stack: Stack, rate: int, seconds: float) -> dict[str, object]:
             if now >= next_rss:
                 next_rss += RSS_EVERY_S
                 rss.append({"s": round(now - began), **rss_mb(stack)})
+                pss.append({"s": round(now - began), **pss_mb(stack)})
                 progress(
                     f"soak {rate}/s: {now - began:.0f}/{seconds:.0f}s, written {load.written}, "
                     f"lag {lags(sample)}, rss {rss[-1]}"
@@ -326,9 +342,10 @@ def soak(stack: Stack, rate: int, seconds: float) -> dict[str, object]:
     written, probe = load.written, load.probe_ms()
     drained_after = drain(stack, readers)
     rss.append({"s": round(time.monotonic() - began), **rss_mb(stack)})
+    pss.append({"s": round(time.monotonic() - began), **pss_mb(stack)})
     for reader in readers:
         reader.close()
-    quarter = rss[len(rss) // 4]  # after the start-up growth: what "flat" is measured from
+    first, second = rss[: len(rss) // 2], rss[len(rss) // 2 :]
     return {
         "rate": rate,
         "seconds": seconds,
@@ -339,8 +356,11 @@ def soak(stack: Stack, rate: int, seconds: float) -> dict[str, object]:
         "restarts": dict(stack.restart_attempts),
         "feed_differs_from_odoo": differing_prices(stack),
         "rss_mb": rss,
-        "rss_growth_mb_after_first_quarter": {
-            k: round(rss[-1][k] - quarter[k]) for k in rss[-1] if k != "s"
+        "pss_mb": pss,
+        # Flat: the second half's peaks no higher than the first half's (the broker saws
+        # between rewrites, so ends alone say little).
+        "rss_peak_mb_by_half": {
+            k: [max(r[k] for r in first), max(r[k] for r in second)] for k in rss[-1] if k != "s"
         },
     }
 
@@ -359,7 +379,9 @@ def drain(stack: Stack, readers: tuple[GroupOffsets, GroupOffsets], timeout: flo
 def differing_prices(stack: Stack) -> int:
     """How many templates' feed price is not Odoo's (or missing from the feed)."""
     with psycopg.connect(stack.odoo_dsn) as odoo:
-        prices = dict(odoo.execute("SELECT id, list_price FROM product_template").fetchall())
+        prices = dict(
+            odoo.execute("SELECT id, list_price::float8 FROM product_template").fetchall()
+        )
     with psycopg.connect(stack.readmodel_dsn) as readmodel:
         feed = dict(
             readmodel.execute(
@@ -396,6 +418,21 @@ def one_transaction(stack: Stack, rows: int) -> dict[str, object]:
 
 def rss_mb(stack: Stack) -> dict[str, float]:
     return {n: round(_tree_rss(c.pid) / 2**20) for n, c in stack.children.items()}
+
+
+def pss_mb(stack: Stack) -> dict[str, float]:
+    """Proportional set size: PostgreSQL's backends share its buffers, which RSS counts once
+    per backend; PSS splits shared pages among the processes that map them."""
+    out: dict[str, float] = {}
+    for name, child in stack.children.items():
+        total = 0
+        with contextlib.suppress(psutil.NoSuchProcess):
+            root = psutil.Process(child.pid)
+            for p in [root, *root.children(recursive=True)]:
+                with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+                    total += p.memory_full_info().pss
+        out[name] = round(total / 2**20)
+    return out
 
 
 def cpu_seconds(stack: Stack) -> dict[str, float]:

@@ -40,6 +40,7 @@ def create_app(settings: Settings) -> faust.App:
         broker_commit_interval=1.0,
         producer_linger_ms=settings.streams_producer_linger_ms,
         producer_max_batch_size=settings.streams_producer_batch_bytes,
+        consumer_max_fetch_size=settings.streams_fetch_partition_bytes,
         stream_wait_empty=False,
         web_enabled=True,
         web_host="127.0.0.1",
