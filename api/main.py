@@ -14,12 +14,14 @@ from psycopg_pool import AsyncConnectionPool
 from api.middleware import BodySizeLimit, RateLimitHeaders
 from api.openapi import install_openapi
 from api.problems import install_problem_handlers
-from api.readmodel.migrate import migrate
-from api.routes import health, products, tokens
+from api.routes import health, tokens
+from api.routes.feeds import feed_router
 from api.security.auth import Guard
 from api.security.ratelimit import CLEANUP_SQL
-from deploy.logs import configure_logging
-from deploy.settings import get_settings
+from core.logs import configure_logging
+from core.settings import get_settings
+from readmodel.migrate import migrate
+from schemas.entities import ENTITIES
 
 log = structlog.get_logger(__name__)
 CLEANUP_EVERY_S = 600
@@ -78,7 +80,8 @@ def create_app() -> FastAPI:
     app.add_middleware(RateLimitHeaders)
     app.add_middleware(BodySizeLimit, max_bytes=settings.api_max_body_bytes)
     app.include_router(health.router)
-    app.include_router(products.router)
+    for entity in ENTITIES:
+        app.include_router(feed_router(entity))
     app.include_router(tokens.router)
     install_openapi(app)
     return app

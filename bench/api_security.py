@@ -149,7 +149,7 @@ def _measure(
         for name, (url, token) in variants.items():
             progress(f"c={concurrency} round {n + 1}/{args.rounds}: {name}")
             if tool == "wrk":
-                stats = _wrk(url, token, concurrency, args.wrk_seconds)
+                stats = wrk(url, token, concurrency, args.wrk_seconds)
                 wrk_rounds[name].append(stats)
                 throughput[name].append(stats["rps"])
             else:
@@ -196,7 +196,8 @@ async def _python_load(url: str, token: str | None, concurrency: int, total: int
     return latencies
 
 
-def _wrk(url: str, token: str | None, concurrency: int, seconds: int) -> dict[str, float]:
+def wrk(url: str, token: str | None, concurrency: int, seconds: int) -> dict[str, float]:
+    """One wrk run (-t1) against url: p50, p99 (ms) and requests per second."""
     argv = ["wrk", "-t1", f"-c{concurrency}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
     if token:
         argv += ["-H", f"Authorization: Bearer {token}"]

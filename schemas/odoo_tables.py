@@ -1,4 +1,5 @@
-"""What the raw Debezium topics carry, per Odoo table."""
+"""The Odoo tables Debezium captures, and their raw topics. (Which columns of a table are
+jsonb is declared by the entities that read it: schemas/entities.py.)"""
 
 from __future__ import annotations
 
@@ -19,15 +20,6 @@ CAPTURED_TABLES: tuple[str, ...] = (
     "stock_quant",
     "stock_location",
 )
-
-# Odoo 16+ stores translatable fields as jsonb ({"en_US": ...}); Debezium's JSON converter
-# delivers jsonb as a string, so these columns are decoded before diffing.
-JSON_COLUMNS: dict[str, frozenset[str]] = {
-    "product_template": frozenset(
-        {"name", "description", "description_sale", "description_purchase"}
-    ),
-    "product_product": frozenset(),
-}
 
 
 def raw_topic(prefix: str, table: str) -> str:

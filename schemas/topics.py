@@ -1,10 +1,11 @@
 """Domain topics: the public contract other teams subscribe to. All are compacted and keyed
-by business key; the value schemas live in ``schemas/avro/``."""
+by business key; the value schemas live in ``schemas/avro/``. Derived from the registry."""
 
 from __future__ import annotations
 
-PRODUCTS_TOPIC = "atraxion.products"
+from schemas.entities import ENTITIES, PRODUCTS
 
-DOMAIN_TOPICS: dict[str, str] = {
-    PRODUCTS_TOPIC: "product_change",
-}
+PRODUCTS_TOPIC = PRODUCTS.topic
+
+DOMAIN_TOPICS: dict[str, str] = {entity.topic: entity.schema for entity in ENTITIES}
+"""Topic -> the name of its Avro value schema."""

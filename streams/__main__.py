@@ -1,6 +1,6 @@
 """``python -m streams``: run the faust worker with every processor."""
 
-from deploy.logs import configure_logging
+from core.logs import configure_logging
 from streams.app import app
 
 if __name__ == "__main__":

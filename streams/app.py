@@ -15,8 +15,10 @@ import gc
 
 import faust
 
-from deploy.logs import logging_dict
-from deploy.settings import Settings, get_settings
+from core.logs import logging_dict
+from core.settings import Settings, get_settings
+from schemas.entities import ENTITIES
+from streams import documents
 from streams.kafka import tansu
 from streams.kafka.faust_recovery import hold_streams_until_seeked
 
@@ -54,8 +56,9 @@ def create_app(settings: Settings) -> faust.App:
 settings = get_settings()
 app = create_app(settings)
 
-# Importing the processors registers their agents, tables and topics on `app`.
-from streams import products  # noqa: E402, F401
+# Every entity's processors, tables and topics, from the registry.
+for _entity in ENTITIES:
+    documents.register(app, _entity, settings)
 
 
 def agent_topics(faust_app: faust.App) -> list[str]:

@@ -16,8 +16,8 @@ from fastapi.responses import JSONResponse
 
 from api.openapi import OPEN, problem_responses
 from api.problems import problem
-from deploy.settings import Settings, get_settings
-from streams.kafka.liveness import default_max_age, read_status, status_path, status_problem
+from core.process_status import default_max_age, read_status, status_path, status_problem
+from core.settings import Settings, get_settings
 
 router = APIRouter(tags=["health"], responses=OPEN)
 

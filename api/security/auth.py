@@ -27,7 +27,7 @@ from api.problems import PROBLEM_TYPES, ApiProblem
 from api.security.ratelimit import COUNT_SQL, Decision, Policy, policy_for
 from api.security.store import find_by_hash
 from api.security.tokens import SCOPES, ApiToken, hash_secret, looks_like_secret
-from deploy.settings import Settings
+from core.settings import Settings
 
 log = structlog.get_logger(__name__)
 REALM = "atraxion"

@@ -8,8 +8,8 @@ from pathlib import Path
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient
 
+from core.settings import Settings
 from deploy.local.processes import Child
-from deploy.settings import Settings
 
 
 def binary() -> Path:

@@ -39,7 +39,7 @@ from confluent_kafka import (
 )
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from deploy.settings import Settings
+from core.settings import Settings
 from streams.kafka.retention import (
     RecordMeta,
     RetentionPolicy,

@@ -6,7 +6,7 @@ import socket
 from pathlib import Path
 from typing import Any
 
-from deploy.settings import Settings
+from core.settings import Settings
 
 
 def free_port() -> int:

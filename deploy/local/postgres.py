@@ -20,8 +20,8 @@ from pathlib import Path
 
 import psycopg
 
+from core.settings import Settings
 from deploy.local.processes import Child
-from deploy.settings import Settings
 
 # Where the server's OS user gets what it cannot reach inside a private folder.
 FALLBACK_ROOT = Path("/var/tmp/atraxion-postgres")

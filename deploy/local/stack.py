@@ -34,14 +34,16 @@ import httpx
 import psutil
 import psycopg
 import structlog
+from psycopg import sql
 
-from api.readmodel.migrate import migrate
 from api.security.store import mint_tokens
+from core.process_status import default_max_age, read_status, status_path, status_problem
+from core.settings import Settings
 from deploy.local import broker, broker_retention, postgres
 from deploy.local.processes import Child, ProcessDied, restart_delay, wait_until
 from deploy.odoo_demo import ensure_database, seed
-from deploy.settings import Settings
-from streams.kafka.liveness import default_max_age, read_status, status_path, status_problem
+from readmodel.migrate import migrate
+from schemas.entities import ENTITIES
 from streams.kafka.topics import ensure_topics
 
 log = structlog.get_logger(__name__)
@@ -363,7 +365,10 @@ class Stack:
         offsets = self.state_dir / "connect" / "offsets.dat"
         offsets.unlink(missing_ok=True)
         with psycopg.connect(self.settings.readmodel_dsn, autocommit=True) as conn:
-            conn.execute("DROP TABLE IF EXISTS product_feed")
+            for entity in ENTITIES:  # re-created empty by migrate()
+                conn.execute(
+                    sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(entity.feed.table))
+                )
         migrate(self.settings.readmodel_dsn)
 
     def _start_broker(self) -> None:
@@ -410,7 +415,7 @@ class Stack:
 
     def _uvicorn_log_config(self) -> Path:
         # An empty dictConfig keeps uvicorn from installing its own handlers, so its loggers
-        # reach the structured root handler the API installs at import (deploy/logs.py).
+        # reach the structured root handler the API installs at import (core/logs.py).
         path = self.state_dir / "uvicorn-logging.json"
         path.write_text(json.dumps({"version": 1, "disable_existing_loggers": False}))
         return path

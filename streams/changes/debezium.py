@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 import orjson
 
+from streams.kafka.deadletter import PoisonEvent
+
 # Debezium's default `unavailable.value.placeholder`: an unchanged TOAST column in an UPDATE
 # when the table has no REPLICA IDENTITY FULL.
 UNAVAILABLE = "__debezium_unavailable_value"
@@ -20,10 +22,6 @@ UNAVAILABLE = "__debezium_unavailable_value"
 Op = Literal["c", "u", "d", "r"]
 Position = tuple[int, int]
 """Stream order of a change: (last commit LSN, change LSN). Sorts in the order Debezium emits."""
-
-
-class PoisonEvent(ValueError):
-    """An event that cannot be processed; ``str(exc)`` is the reason."""
 
 
 @dataclass(frozen=True, slots=True)

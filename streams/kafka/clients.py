@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from deploy.settings import Settings
+from core.settings import Settings
 
 
 def consumer_config(settings: Settings, group_id: str) -> dict[str, Any]:

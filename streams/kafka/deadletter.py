@@ -11,6 +11,10 @@ import time
 DEADLETTER_TOPIC = "atraxion.deadletter"
 
 
+class PoisonEvent(ValueError):
+    """An event that cannot be processed; ``str(exc)`` is the reason it is dead-lettered."""
+
+
 def deadletter_headers(
     *, reason: str, processor: str, topic: str, partition: int, offset: int
 ) -> list[tuple[str, bytes]]:

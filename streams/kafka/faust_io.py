@@ -24,8 +24,7 @@ from typing import Any, TypeVar
 
 import structlog
 
-from streams.changes.debezium import PoisonEvent
-from streams.kafka.deadletter import DEADLETTER_TOPIC, deadletter_headers
+from streams.kafka.deadletter import DEADLETTER_TOPIC, PoisonEvent, deadletter_headers
 
 log = structlog.get_logger(__name__)
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from confluent_kafka import Consumer, TopicPartition
 
-from deploy.settings import Settings
+from core.settings import Settings
 from streams.kafka import tansu
 
 TP = tuple[str, int]

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from deploy.settings import Settings
+from core.settings import Settings
 from schemas.topics import DOMAIN_TOPICS
 from streams.kafka.deadletter import DEADLETTER_TOPIC
 

@@ -11,11 +11,21 @@ from __future__ import annotations
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from deploy.settings import Settings, get_settings
+from core.settings import Settings, get_settings
+from schemas.entities import ENTITIES, ChildRows, Entity
 from schemas.odoo_tables import CAPTURED_TABLES, raw_topic
 from schemas.topics import DOMAIN_TOPICS
 from streams.kafka.deadletter import DEADLETTER_TOPIC
 from streams.kafka.retention import policy_for
+
+
+def rekey_topic(settings: Settings, entity: Entity, child: ChildRows) -> str:
+    """The internal topic of ``entity``'s child rows re-keyed by parent id."""
+    return f"{settings.streams_app_id}-{entity.name}-{child.field}-by-parent"
+
+
+def rekey_topics(settings: Settings) -> list[str]:
+    return [rekey_topic(settings, e, c) for e in ENTITIES for c in e.source.children]
 
 
 def owned_topics(settings: Settings) -> list[NewTopic]:
@@ -23,7 +33,7 @@ def owned_topics(settings: Settings) -> list[NewTopic]:
     partitions = settings.topic_partitions
     names = [raw_topic(settings.topic_prefix, t) for t in CAPTURED_TABLES]
     names += list(DOMAIN_TOPICS)
-    names.append(f"{settings.streams_app_id}-product-variants-by-template")
+    names += rekey_topics(settings)
     topics = [
         NewTopic(name, partitions, 1, config=policy_for(name, settings).topic_config())
         for name in names

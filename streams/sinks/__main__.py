@@ -1,10 +1,11 @@
-"""``python -m streams.sinks``: run the view materializer (every read-model sink)."""
+"""``python -m streams.sinks``: the materializer, every read-model sink in one process."""
 
-from api.readmodel.migrate import migrate
-from deploy.logs import configure_logging
-from deploy.settings import get_settings
+from core.logs import configure_logging
+from core.settings import get_settings
+from readmodel.migrate import migrate
+from schemas.entities import ENTITIES
 from streams.kafka.liveness import Watchdog
-from streams.sinks.products_view import products_view
+from streams.sinks.feeds import feed_sinks
 from streams.sinks.runner import SinkRunner
 
 if __name__ == "__main__":
@@ -12,5 +13,6 @@ if __name__ == "__main__":
     settings = get_settings()
     migrate(settings.readmodel_dsn)
     group = settings.materializer_group
-    Watchdog("materializer", settings, group, products_view.topics).start()
-    SinkRunner(products_view, settings, group, settings.readmodel_dsn).run()
+    runner = SinkRunner(feed_sinks(ENTITIES), settings, group, settings.readmodel_dsn)
+    Watchdog("materializer", settings, group, runner.topics).start()
+    runner.run()

@@ -1,4 +1,5 @@
-"""The loop every PostgreSQL sink runs: Kafka batch in, one database transaction, then commit.
+"""The materializer's loop: one consumer over every sink's topics; each Kafka batch is
+decoded by the sink of its topic and written in ONE database transaction, then committed.
 
 Exactly when offsets are committed: after the batch's transaction has committed in
 PostgreSQL and any dead letters of the batch have been acknowledged by the broker. A crash
@@ -23,10 +24,9 @@ import psycopg
 import structlog
 from confluent_kafka import Consumer, KafkaError, Message, Producer, TopicPartition
 
-from deploy.settings import Settings
-from streams.changes.debezium import PoisonEvent
+from core.settings import Settings
 from streams.kafka.clients import consumer_config, producer_config
-from streams.kafka.deadletter import DEADLETTER_TOPIC, deadletter_headers
+from streams.kafka.deadletter import DEADLETTER_TOPIC, PoisonEvent, deadletter_headers
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
@@ -44,9 +44,12 @@ class Sink(Generic[T]):
     """Write records (in offset order) inside the open transaction."""
 
 
-class SinkRunner(Generic[T]):
-    def __init__(self, sink: Sink[T], settings: Settings, group_id: str, dsn: str) -> None:
-        self.sink = sink
+class SinkRunner:
+    def __init__(
+        self, sinks: Sequence[Sink[Any]], settings: Settings, group_id: str, dsn: str
+    ) -> None:
+        self.sinks = list(sinks)
+        self.by_topic = {topic: sink for sink in self.sinks for topic in sink.topics}
         self.settings = settings
         self.dsn = dsn
         self.consumer = Consumer(consumer_config(settings, group_id))
@@ -55,14 +58,18 @@ class SinkRunner(Generic[T]):
         self._stop = False
         self._conn: psycopg.Connection | None = None
 
+    @property
+    def topics(self) -> list[str]:
+        return list(self.by_topic)
+
     def stop(self, *_: Any) -> None:
         self._stop = True
 
     def run(self) -> None:
         signal.signal(signal.SIGTERM, self.stop)
         signal.signal(signal.SIGINT, self.stop)
-        self.consumer.subscribe(list(self.sink.topics))
-        log.info("sink.started", sink=self.sink.name, topics=list(self.sink.topics))
+        self.consumer.subscribe(self.topics)
+        log.info("sink.started", sinks=[s.name for s in self.sinks], topics=self.topics)
         try:
             while not self._stop:
                 batch = [m for m in self.next_batch() if not _is_eof(m)]
@@ -72,7 +79,7 @@ class SinkRunner(Generic[T]):
             self.consumer.close()
             if self._conn is not None:
                 self._conn.close()
-            log.info("sink.stopped", sink=self.sink.name)
+            log.info("sink.stopped", sinks=[s.name for s in self.sinks])
 
     def next_batch(self) -> list[Message]:
         """Wait up to 200 ms for a record, then take whatever else is already fetched.
@@ -86,13 +93,14 @@ class SinkRunner(Generic[T]):
         return [first, *self.consumer.consume(self.batch_size - 1, timeout=0)]
 
     def process(self, messages: list[Message]) -> None:
-        decoded: list[tuple[Message, T]] = []
+        decoded: list[Decoded] = []
         dead: list[tuple[Message, str]] = []
         for message in messages:
             if message.error() is not None:
                 raise RuntimeError(f"consumer error: {message.error()}")
+            sink = self.by_topic[message.topic()]
             try:
-                decoded.append((message, self.sink.decode(message)))
+                decoded.append((message, sink, sink.decode(message)))
             except PoisonEvent as exc:
                 dead.append((message, str(exc)))
         dead.extend(self._write(decoded))
@@ -101,22 +109,22 @@ class SinkRunner(Generic[T]):
         if dead and self.producer.flush(30) > 0:
             raise RuntimeError("dead letters not acknowledged; not committing")
         self.consumer.commit(offsets=_next_offsets(messages), asynchronous=False)
-        log.debug("sink.committed", sink=self.sink.name, records=len(messages), dead=len(dead))
+        log.debug("sink.committed", records=len(messages), dead=len(dead))
 
-    def _write(self, decoded: list[tuple[Message, T]]) -> list[tuple[Message, str]]:
+    def _write(self, decoded: list[Decoded]) -> list[tuple[Message, str]]:
         if not decoded:
             return []
         try:
-            self._transaction(lambda conn: self.sink.apply(conn, [r for _, r in decoded]))
+            self._transaction(lambda conn: _apply_all(conn, decoded))
             return []
         except REJECTED as exc:
-            log.warning("sink.batch_rejected", sink=self.sink.name, error=str(exc))
+            log.warning("sink.batch_rejected", error=str(exc))
         rejected: list[tuple[Message, str]] = []
-        for message, record in decoded:
+        for one in decoded:
             try:
-                self._transaction(lambda conn, r=record: self.sink.apply(conn, [r]))
+                self._transaction(lambda conn, one=one: _apply_all(conn, [one]))
             except REJECTED as exc:
-                rejected.append((message, f"rejected by the read model: {exc}"))
+                rejected.append((one[0], f"rejected by the read model: {exc}"))
         return rejected
 
     def _transaction(self, work: Callable[[psycopg.Connection], None]) -> None:
@@ -130,7 +138,6 @@ class SinkRunner(Generic[T]):
             except psycopg.OperationalError as exc:
                 log.error(
                     "sink.database_unavailable",
-                    sink=self.sink.name,
                     error=str(exc),
                     retry_in_s=delay,
                 )
@@ -151,9 +158,10 @@ class SinkRunner(Generic[T]):
         self._conn = None
 
     def _deadletter(self, message: Message, reason: str) -> None:
+        processor = self.by_topic[message.topic()].name
         log.warning(
             "deadletter",
-            processor=self.sink.name,
+            processor=processor,
             reason=reason,
             topic=message.topic(),
             partition=message.partition(),
@@ -165,12 +173,24 @@ class SinkRunner(Generic[T]):
             value=message.value(),
             headers=deadletter_headers(
                 reason=reason,
-                processor=self.sink.name,
+                processor=processor,
                 topic=message.topic(),
                 partition=message.partition(),
                 offset=message.offset(),
             ),
         )
+
+
+Decoded = tuple[Message, Sink[Any], Any]
+
+
+def _apply_all(conn: psycopg.Connection, decoded: Sequence[Decoded]) -> None:
+    """Each sink's records of the batch, in offset order, inside the open transaction."""
+    by_sink: dict[str, tuple[Sink[Any], list[Any]]] = {}
+    for _message, sink, record in decoded:
+        by_sink.setdefault(sink.name, (sink, []))[1].append(record)
+    for sink, records in by_sink.values():
+        sink.apply(conn, records)
 
 
 def _is_eof(message: Message) -> bool:

@@ -38,12 +38,12 @@ try:
 except ImportError:  # testcontainers before the community/ package layout
     from testcontainers.postgres import PostgresContainer
 
-from api.readmodel.migrate import migrate
+from core.settings import Settings
 from deploy.local import broker, postgres
 from deploy.local.processes import wait_until
 from deploy.local.stack import CONNECTOR_FILE, Stack
 from deploy.odoo_demo import ensure_database, seed
-from deploy.settings import Settings
+from readmodel.migrate import migrate
 from streams.kafka.topics import ensure_topics
 
 log = structlog.get_logger(__name__)

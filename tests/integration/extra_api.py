@@ -16,11 +16,11 @@ import httpx
 import psycopg
 from psycopg.conninfo import make_conninfo
 
-from api.readmodel.migrate import migrate
 from api.security.store import mint_tokens
 from deploy.local.ports import free_port
 from deploy.local.processes import Child, wait_until
 from deploy.local.stack import ROOT
+from readmodel.migrate import migrate
 from tests.integration.stacks import RunningStack
 
 

@@ -13,8 +13,8 @@ import subprocess
 from pathlib import Path
 from typing import Protocol
 
+from core.settings import Settings
 from deploy.local.ports import isolated_settings
-from deploy.settings import Settings
 
 TEST_RATE_LIMIT = "100000/60"
 

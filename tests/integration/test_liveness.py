@@ -21,10 +21,11 @@ import httpx
 import psycopg
 import pytest
 
+from core.process_status import read_status, status_path
 from deploy.local.stack import ROOT, WATCHED, Stack
 from schemas.odoo_tables import CAPTURED_TABLES, raw_topic
 from schemas.topics import PRODUCTS_TOPIC
-from streams.kafka.liveness import read_status, status_path
+from streams.kafka.topics import rekey_topics
 from tests.integration.feed import barrier, eventually, item, set_price, template_ids
 from tests.integration.stacks import RunningStack
 
@@ -95,7 +96,7 @@ def test_processors_report_themselves_live(local: Stack, api: httpx.Client, odoo
         f"{topic}[{p}]"
         for topic in [
             *(raw_topic(local.settings.topic_prefix, t) for t in CAPTURED_TABLES),
-            f"{local.settings.streams_app_id}-product-variants-by-template",
+            *rekey_topics(local.settings),
         ]
         for p in range(local.settings.topic_partitions)
     }

@@ -11,10 +11,11 @@ import psycopg
 import pytest
 from confluent_kafka import Consumer, KafkaError, Producer
 
+from schemas.entities import PRODUCTS
 from schemas.odoo_tables import raw_topic
 from schemas.topics import PRODUCTS_TOPIC
 from streams.kafka.deadletter import DEADLETTER_TOPIC
-from streams.sinks.products_view import products_view
+from streams.sinks.feeds import feed_sink
 from streams.sinks.runner import SinkRunner
 from tests.integration.feed import (
     barrier,
@@ -107,7 +108,7 @@ def test_replaying_the_products_topic_changes_nothing(stack: RunningStack, api, 
 
     # The real sink, under a new consumer group: it reads the topic from the beginning.
     runner = SinkRunner(
-        products_view, stack.settings, f"replay-{uuid.uuid4().hex}", stack.readmodel_dsn
+        [feed_sink(PRODUCTS)], stack.settings, f"replay-{uuid.uuid4().hex}", stack.readmodel_dsn
     )
     replayed = _drain(runner)
 

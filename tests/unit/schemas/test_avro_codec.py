@@ -1,4 +1,4 @@
-"""Unit tests for schemas.avro_codec (Avro single-object encoding) and schemas.products."""
+"""Unit tests for schemas.avro_codec (Avro single-object encoding) and schemas.documents."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from fastavro.schema import to_parsing_canonical_form
 from pydantic import ValidationError
 
 from schemas.avro_codec import MAGIC, AvroCodec, codec
-from schemas.products import ProductChange, StreamPosition
+from schemas.documents import DocumentChange, StreamPosition
 
 # CRC-64-AVRO as given in the Avro specification ("Schema Fingerprints").
 _EMPTY = 0xC15D213AA4D7A795
@@ -157,7 +157,7 @@ def test_body_cut_short_early_fails(product_codec: AvroCodec) -> None:
         product_codec.decode(payload[:12])
 
 
-# The products_view sink turns (ValueError, EOFError, TypeError, KeyError) from decode() into a
+# A feed sink turns (ValueError, EOFError, TypeError, KeyError) from decode() into a
 # dead letter; anything else escapes its poison handling.
 SINK_HANDLED = (ValueError, EOFError, TypeError, KeyError)
 
@@ -192,7 +192,7 @@ def test_unknown_schema_name_fails() -> None:
 
 def test_schema_fields_match_the_pydantic_contract(product_codec: AvroCodec) -> None:
     avro_fields = {f["name"] for f in product_codec.schema["fields"]}
-    assert avro_fields == set(ProductChange.model_fields)
+    assert avro_fields == set(DocumentChange.model_fields)
     position = next(f for f in product_codec.schema["fields"] if f["name"] == "position")
     assert [f["name"] for f in position["type"]["fields"]] == list(StreamPosition.model_fields)
 
@@ -200,7 +200,7 @@ def test_schema_fields_match_the_pydantic_contract(product_codec: AvroCodec) -> 
 def test_product_change_round_trips_through_avro_like_the_processor_and_sink(
     product_codec: AvroCodec,
 ) -> None:
-    change = ProductChange(
+    change = DocumentChange(
         odooId=7,
         externalId="TYRE-7",
         changedFields=["name.en_US"],
@@ -210,16 +210,16 @@ def test_product_change_round_trips_through_avro_like_the_processor_and_sink(
         position=StreamPosition(commitLsn=10, lsn=11, seq=2),
         sourceTsMs=99,
     )
-    # Processor side (streams/products.py _avro_record): data as a JSON string.
+    # Processor side (streams/documents.py _encode): data as a JSON string.
     rec = change.model_dump()
     rec["data"] = json.dumps(change.data, sort_keys=True)
     decoded = product_codec.decode(product_codec.encode(rec))
-    # Sink side (streams/sinks/products_view.py decode).
+    # Sink side (streams/sinks/feeds.py decode).
     decoded["data"] = json.loads(decoded["data"]) if decoded["data"] is not None else None
-    assert ProductChange.model_validate(decoded) == change
+    assert DocumentChange.model_validate(decoded) == change
 
 
-# --- schemas.products --------------------------------------------------------------------------
+# --- schemas.documents --------------------------------------------------------------------------
 
 
 def test_stream_position_orders_lexicographically() -> None:
@@ -240,4 +240,4 @@ def test_stream_position_is_frozen() -> None:
 
 def test_product_change_requires_its_fields() -> None:
     with pytest.raises(ValidationError):
-        ProductChange.model_validate({"odooId": 7})
+        DocumentChange.model_validate({"odooId": 7})

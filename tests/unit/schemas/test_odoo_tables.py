@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from deploy.settings import Settings
+from core.settings import Settings
 from schemas.odoo_tables import CAPTURED_TABLES, raw_topic
 from streams.kafka.topics import owned_topics
 

@@ -7,8 +7,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from streams.changes.debezium import PoisonEvent
 from streams.kafka import faust_io
+from streams.kafka.deadletter import PoisonEvent
 
 EVENT = SimpleNamespace(
     key=b"k", value=b"v", message=SimpleNamespace(topic="t", partition=0, offset=41)

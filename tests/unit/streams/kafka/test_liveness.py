@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from core.process_status import status_problem
+from core.settings import Settings
 from deploy.local.processes import restart_delay
-from deploy.settings import Settings
 from streams.kafka import liveness
-from streams.kafka.liveness import ProgressTracker, Watchdog, status_document, status_problem
+from streams.kafka.liveness import ProgressTracker, Watchdog, status_document
 
 A, B = ("raw", 0), ("raw", 1)
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from deploy.settings import Settings
+from core.settings import Settings
 from streams.kafka.retention import (
     RecordMeta,
     RetentionPolicy,
@@ -62,7 +62,7 @@ def test_remapped_offset_points_at_the_same_next_record() -> None:
 def test_policies_follow_the_topic_registry() -> None:
     settings = Settings(raw_retention_ms=123, raw_retention_bytes_per_partition=456)
     assert policy_for("atraxion.products", settings).cleanup == "compact"
-    assert policy_for("atraxion-streams-product-states-changelog", settings).cleanup == "compact"
+    assert policy_for("atraxion-streams-products-states-changelog", settings).cleanup == "compact"
     assert policy_for("atraxion.deadletter", settings).cleanup == "keep"
     raw = policy_for("odoo.public.product_template", settings)
     assert (raw.cleanup, raw.retention_ms, raw.retention_bytes) == ("delete", 123, 456)

@@ -1,4 +1,6 @@
-"""The public contract of the ``atraxion.products`` topic (key: product template id)."""
+"""The public contract of the document topics (``atraxion.products`` ...): one event per
+change of a document (a parent row with its child rows, schemas/entities.py), keyed by the
+parent's id as a decimal string. Each entity has its own Avro schema of this shape."""
 
 from __future__ import annotations
 
@@ -25,17 +27,17 @@ class StreamPosition(BaseModel):
         return (self.commitLsn, self.lsn, self.seq)
 
 
-class ProductChange(BaseModel):
-    """One product template, as it is now, and what changed since the previous event."""
+class DocumentChange(BaseModel):
+    """One document, as it is now, and what changed since the previous event."""
 
-    odooId: int = Field(description="product_template.id")
-    externalId: str | None = Field(description="product_template.default_code")
+    odooId: int = Field(description="The parent row's id (product_template.id for products)")
+    externalId: str | None = Field(description="The parent's external id column, if any")
     changedFields: list[str] = Field(
-        description="Odoo field paths changed since the previous event; variant fields as "
-        "variants.<product_product.id>.<field>"
+        description="Odoo field paths changed since the previous event; child rows' fields as "
+        "<field>.<child id>.<column> (variants.<product_product.id>.barcode)"
     )
     data: dict[str, Any] | None = Field(
-        description="Current template fields with its variants under 'variants'; null if deleted"
+        description="Current parent fields, child rows as lists under their field; null if deleted"
     )
     isNew: bool
     deleted: bool

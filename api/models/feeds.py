@@ -1,11 +1,15 @@
-"""Product feed resources (same names as the predecessor's /api/v1/updated-products)."""
+"""Feed resources, one shape for every entity (same names as the predecessor's
+/api/v1/updated-products). ``feed_models`` names them per entity in the OpenAPI document."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
+
+from schemas.entities import Entity
 
 # Ids are PostgreSQL bigints; this bound is exact as a JSON (double) number too.
 MAX_ID = 2**53 - 1
@@ -14,9 +18,9 @@ VERSION_PATTERN = r"^[0-9]{1,20}\.[0-9]{1,20}\.[0-9]{1,20}$"
 OdooId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
-class ProductFeedItem(BaseModel):
-    odooId: int = Field(description="product_template.id")
-    externalId: str | None = Field(description="product_template.default_code")
+class FeedItem(BaseModel):
+    odooId: int
+    externalId: str | None
     changedFields: list[str] = Field(
         description="Odoo field paths changed since the item was last marked processed"
     )
@@ -29,11 +33,6 @@ class ProductFeedItem(BaseModel):
         description="Opaque version of this item; pass it when marking processed to make "
         "sure no newer change is marked unseen"
     )
-
-
-class ProductFeedPage(BaseModel):
-    data: list[ProductFeedItem]
-    nextCursor: str | None = Field(description="Pass as `cursor` for the next page; null at end")
 
 
 class ProcessedItem(BaseModel):
@@ -54,3 +53,33 @@ class BatchProcessResult(BaseModel):
     processed: list[int]
     notFound: list[int]
     changed: list[int] = Field(description="Not marked: changed again since the given version")
+
+
+@dataclass(frozen=True)
+class FeedModels:
+    item: type[FeedItem]
+    page: type[BaseModel]
+
+
+def feed_models(entity: Entity) -> FeedModels:
+    """``<Noun>FeedItem`` and ``<Noun>FeedPage``, with the entity's own id descriptions."""
+    noun = entity.feed.noun.capitalize()
+    source = entity.source
+    external = (
+        f"{source.parent.name}.{source.external_id_column}" if source.external_id_column else "—"
+    )
+    item = create_model(
+        f"{noun}FeedItem",
+        __base__=FeedItem,
+        odooId=(int, Field(description=entity.feed.id_description)),
+        externalId=(str | None, Field(description=external)),
+    )
+    page = create_model(
+        f"{noun}FeedPage",
+        data=(list[item], ...),  # type: ignore[valid-type]
+        nextCursor=(
+            str | None,
+            Field(description="Pass as `cursor` for the next page; null at end"),
+        ),
+    )
+    return FeedModels(item, page)

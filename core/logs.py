@@ -9,7 +9,7 @@ from typing import Any
 
 import structlog
 
-from deploy.settings import get_settings
+from core.settings import get_settings
 
 
 def _shared(component: str) -> list[Any]:

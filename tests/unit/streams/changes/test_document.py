@@ -1,4 +1,4 @@
-"""Unit tests for streams.changes.product_document (template + variants -> ProductChange)."""
+"""Unit tests for streams.changes.document, with the products declaration (template + variants)."""
 
 from __future__ import annotations
 
@@ -7,18 +7,16 @@ from typing import Any
 
 import pytest
 
-from schemas.products import ProductChange
+from schemas.documents import DocumentChange
+from schemas.entities import PRODUCTS
 from streams.changes.debezium import UNAVAILABLE, RowChange, parse_change
 from streams.changes.diff import DiffRules
-from streams.changes.product_document import (
-    TEMPLATE_TABLE,
-    VARIANT_TABLE,
-    ProductState,
-    apply_change,
-    document,
-)
+from streams.changes.document import DocumentState, apply_change, document
 
 TID = 7
+SPEC = PRODUCTS.source
+TEMPLATE_TABLE = "product_template"
+VARIANT_TABLE = "product_product"
 RULES = DiffRules()
 
 
@@ -75,17 +73,17 @@ def var(
 
 
 def run(
-    *changes: RowChange, state: ProductState | None = None
-) -> tuple[ProductState, list[ProductChange | None]]:
-    state = state or ProductState()
-    outs: list[ProductChange | None] = []
+    *changes: RowChange, state: DocumentState | None = None
+) -> tuple[DocumentState, list[DocumentChange | None]]:
+    state = state or DocumentState()
+    outs: list[DocumentChange | None] = []
     for c in changes:
-        state, out = apply_change(state, TID, c, RULES)
+        state, out = apply_change(state, TID, c, SPEC, RULES)
         outs.append(out)
     return state, outs
 
 
-def snapshot() -> tuple[ProductState, ProductChange]:
+def snapshot() -> tuple[DocumentState, DocumentChange]:
     """Template with two variants, as an initial snapshot would deliver them (one LSN)."""
     state, outs = run(
         tmpl("r", 100, tmpl_row()),
@@ -126,7 +124,7 @@ def test_variant_before_template_is_held_until_template_arrives() -> None:
     assert first is None
     assert state.seq == 0
     assert state.last_out is None
-    assert state.variants == {"12": var_row(12)}
+    assert state.children.get("variants", {}) == {"12": var_row(12)}
 
     state, (out,) = run(tmpl("r", 100, tmpl_row()), state=state)
     assert out is not None
@@ -144,15 +142,15 @@ def test_variants_are_ordered_by_id_in_the_document() -> None:
         tmpl("r", 100, tmpl_row()),
         var("r", 17, 100, var_row(17)),
     )
-    doc = document(state)
+    doc = document(state, SPEC)
     assert doc is not None
     assert [v["id"] for v in doc["variants"]] == [4, 17, 30]
 
 
 def test_document_is_none_without_template() -> None:
-    assert document(ProductState()) is None
+    assert document(DocumentState(), SPEC) is None
     state, _ = run(var("c", 12, 100, var_row(12)))
-    assert document(state) is None
+    assert document(state, SPEC) is None
 
 
 def test_snapshot_rows_sharing_one_lsn_get_increasing_seq() -> None:
@@ -181,7 +179,7 @@ def test_snapshot_rows_sharing_one_lsn_get_increasing_seq() -> None:
 def test_list_price_update_reports_list_price_and_bumps_seq() -> None:
     state, _ = snapshot()
     new_state, out = apply_change(
-        state, TID, tmpl("u", (200, 210), tmpl_row(list_price=120.0), ts_ms=555), RULES
+        state, TID, tmpl("u", (200, 210), tmpl_row(list_price=120.0), ts_ms=555), SPEC, RULES
     )
     assert out is not None
     assert out.changedFields == ["list_price"]
@@ -198,7 +196,7 @@ def test_list_price_update_reports_list_price_and_bumps_seq() -> None:
 def test_apply_change_does_not_mutate_the_input_state() -> None:
     state, last = snapshot()
     frozen = state.model_dump()
-    new_state, out = apply_change(state, TID, tmpl("u", 200, tmpl_row(list_price=1.0)), RULES)
+    new_state, out = apply_change(state, TID, tmpl("u", 200, tmpl_row(list_price=1.0)), SPEC, RULES)
     assert out is not None
     assert new_state is not state
     assert state.model_dump() == frozen
@@ -208,14 +206,14 @@ def test_apply_change_does_not_mutate_the_input_state() -> None:
 def test_translation_update_reports_nested_path() -> None:
     state, _ = snapshot()
     row = tmpl_row(name={"en_US": "Summer tyre", "nl_BE": "Zomerband"})
-    _, out = apply_change(state, TID, tmpl("u", 200, row), RULES)
+    _, out = apply_change(state, TID, tmpl("u", 200, row), SPEC, RULES)
     assert out is not None
     assert out.changedFields == ["name.nl_BE"]
 
 
 def test_variant_update_reports_variant_path() -> None:
     state, _ = snapshot()
-    _, out = apply_change(state, TID, var("u", 13, 200, var_row(13, barcode="999")), RULES)
+    _, out = apply_change(state, TID, var("u", 13, 200, var_row(13, barcode="999")), SPEC, RULES)
     assert out is not None
     assert out.changedFields == ["variants.13.barcode"]
     assert out.externalId == "TYRE-7"  # the template's code, not the variant's
@@ -226,17 +224,17 @@ def test_variant_update_reports_variant_path() -> None:
 def test_write_date_only_update_publishes_nothing_but_advances_positions() -> None:
     state, last = snapshot()
     new_state, out = apply_change(
-        state, TID, tmpl("u", 200, tmpl_row(write_date=1_800_000_000_000_000)), RULES
+        state, TID, tmpl("u", 200, tmpl_row(write_date=1_800_000_000_000_000)), SPEC, RULES
     )
     assert out is None
     assert new_state.seq == state.seq == 3
     assert new_state.last_out == last
     assert new_state.rows[f"{TEMPLATE_TABLE}:{TID}"] == (200, 200)
-    assert new_state.template is not None
-    assert new_state.template["write_date"] == 1_800_000_000_000_000
+    assert new_state.parent is not None
+    assert new_state.parent["write_date"] == 1_800_000_000_000_000
 
     # The next real change is diffed against the last *published* document.
-    _, out = apply_change(new_state, TID, tmpl("u", 300, tmpl_row(list_price=5.0)), RULES)
+    _, out = apply_change(new_state, TID, tmpl("u", 300, tmpl_row(list_price=5.0)), SPEC, RULES)
     assert out is not None
     assert out.changedFields == ["list_price"]
     assert out.position.seq == 4
@@ -244,7 +242,9 @@ def test_write_date_only_update_publishes_nothing_but_advances_positions() -> No
 
 def test_float_noise_is_not_a_change() -> None:
     state, _ = snapshot()
-    _, out = apply_change(state, TID, tmpl("u", 200, tmpl_row(list_price=100.0 + 1e-9)), RULES)
+    _, out = apply_change(
+        state, TID, tmpl("u", 200, tmpl_row(list_price=100.0 + 1e-9)), SPEC, RULES
+    )
     assert out is None
 
 
@@ -267,7 +267,9 @@ def test_changes_accumulate_against_last_published_document() -> None:
 
 def test_update_without_before_image_replica_identity_default() -> None:
     state, _ = snapshot()
-    _, out = apply_change(state, TID, tmpl("u", 200, tmpl_row(list_price=80.0), before=None), RULES)
+    _, out = apply_change(
+        state, TID, tmpl("u", 200, tmpl_row(list_price=80.0), before=None), SPEC, RULES
+    )
     assert out is not None
     assert out.changedFields == ["list_price"]
 
@@ -275,31 +277,31 @@ def test_update_without_before_image_replica_identity_default() -> None:
 def test_toast_placeholder_in_update_is_not_a_change() -> None:
     state, _ = snapshot()
     row = tmpl_row(description=UNAVAILABLE, write_date=1_800_000_000_000_000)
-    new_state, out = apply_change(state, TID, tmpl("u", 200, row), RULES)
+    new_state, out = apply_change(state, TID, tmpl("u", 200, row), SPEC, RULES)
     assert out is None
-    assert new_state.template is not None
-    assert new_state.template["description"] == {"en_US": "A long description"}
+    assert new_state.parent is not None
+    assert new_state.parent["description"] == {"en_US": "A long description"}
 
 
 def test_toast_placeholder_kept_while_another_field_changes() -> None:
     state, _ = snapshot()
     row = tmpl_row(description=UNAVAILABLE, list_price=1.0)
-    new_state, out = apply_change(state, TID, tmpl("u", 200, row), RULES)
+    new_state, out = apply_change(state, TID, tmpl("u", 200, row), SPEC, RULES)
     assert out is not None
     assert out.changedFields == ["list_price"]
     assert out.data is not None
     assert out.data["description"] == {"en_US": "A long description"}
-    assert new_state.template is not None
-    assert new_state.template["description"] == {"en_US": "A long description"}
+    assert new_state.parent is not None
+    assert new_state.parent["description"] == {"en_US": "A long description"}
     assert UNAVAILABLE not in json.dumps(out.data)
 
 
 def test_toast_placeholder_in_variant_update_is_not_a_change() -> None:
     state, _ = snapshot()
     row = var_row(12, barcode=UNAVAILABLE, write_date=2)
-    new_state, out = apply_change(state, TID, var("u", 12, 200, row), RULES)
+    new_state, out = apply_change(state, TID, var("u", 12, 200, row), SPEC, RULES)
     assert out is None
-    assert new_state.variants["12"]["barcode"] == var_row(12)["barcode"]
+    assert new_state.children["variants"]["12"]["barcode"] == var_row(12)["barcode"]
 
 
 def test_toast_placeholder_without_known_value_is_dropped() -> None:
@@ -315,7 +317,7 @@ def test_toast_placeholder_without_known_value_is_dropped() -> None:
 
 def test_variant_added_after_template() -> None:
     state, _ = snapshot()
-    _, out = apply_change(state, TID, var("c", 14, 200, var_row(14)), RULES)
+    _, out = apply_change(state, TID, var("c", 14, 200, var_row(14)), SPEC, RULES)
     assert out is not None
     assert out.changedFields == ["variants.14"]
     assert out.isNew is False
@@ -323,25 +325,31 @@ def test_variant_added_after_template() -> None:
 
 def test_variant_delete_reports_variant_path() -> None:
     state, _ = snapshot()
-    new_state, out = apply_change(state, TID, var("d", 12, 200, None, before={"id": 12}), RULES)
+    new_state, out = apply_change(
+        state, TID, var("d", 12, 200, None, before={"id": 12}), SPEC, RULES
+    )
     assert out is not None
     assert out.changedFields == ["variants.12"]
     assert out.deleted is False
     assert out.data is not None
     assert [v["id"] for v in out.data["variants"]] == [13]
-    assert "12" not in new_state.variants
+    assert "12" not in new_state.children["variants"]
 
 
 def test_delete_of_unknown_variant_publishes_nothing() -> None:
     state, _ = snapshot()
-    new_state, out = apply_change(state, TID, var("d", 99, 200, None, before={"id": 99}), RULES)
+    new_state, out = apply_change(
+        state, TID, var("d", 99, 200, None, before={"id": 99}), SPEC, RULES
+    )
     assert out is None
     assert new_state.rows[f"{VARIANT_TABLE}:99"] == (200, 200)
 
 
 def test_variant_moved_to_another_template_leaves_this_document() -> None:
     state, _ = snapshot()
-    _, out = apply_change(state, TID, var("u", 13, 200, var_row(13, product_tmpl_id=8)), RULES)
+    _, out = apply_change(
+        state, TID, var("u", 13, 200, var_row(13, product_tmpl_id=8)), SPEC, RULES
+    )
     assert out is not None
     assert out.changedFields == ["variants.13"]
     assert out.data is not None
@@ -352,7 +360,7 @@ def test_variant_without_template_id_stays_in_document() -> None:
     state, _ = snapshot()
     row = var_row(13, barcode="new")
     del row["product_tmpl_id"]
-    _, out = apply_change(state, TID, var("u", 13, 200, row), RULES)
+    _, out = apply_change(state, TID, var("u", 13, 200, row), SPEC, RULES)
     assert out is not None
     assert out.changedFields == ["variants.13.barcode", "variants.13.product_tmpl_id"]
 
@@ -363,7 +371,7 @@ def test_variant_without_template_id_stays_in_document() -> None:
 def test_template_delete_publishes_deleted_event() -> None:
     state, _ = snapshot()
     new_state, out = apply_change(
-        state, TID, tmpl("d", (300, 310), None, before={"id": TID}), RULES
+        state, TID, tmpl("d", (300, 310), None, before={"id": TID}), SPEC, RULES
     )
     assert out is not None
     assert out.deleted is True
@@ -372,7 +380,7 @@ def test_template_delete_publishes_deleted_event() -> None:
     assert out.changedFields == []
     assert out.externalId == "TYRE-7"  # kept from the previous event
     assert out.position.as_tuple() == (300, 310, 4)
-    assert new_state.template is None
+    assert new_state.parent is None
 
 
 def test_rows_of_a_deleted_template_publish_nothing() -> None:
@@ -414,10 +422,10 @@ def test_deleting_a_never_seen_template_publishes_nothing() -> None:
 def test_redelivered_event_returns_last_out_unchanged() -> None:
     state, _ = snapshot()
     upd = tmpl("u", 200, tmpl_row(list_price=120.0))
-    state, out = apply_change(state, TID, upd, RULES)
+    state, out = apply_change(state, TID, upd, SPEC, RULES)
     assert out is not None
 
-    again_state, again = apply_change(state, TID, upd, RULES)
+    again_state, again = apply_change(state, TID, upd, SPEC, RULES)
     assert again_state is state  # nothing to save
     assert again == out
     assert again is not None and again.position.seq == out.position.seq == 4
@@ -426,24 +434,26 @@ def test_redelivered_event_returns_last_out_unchanged() -> None:
 
 def test_older_position_of_same_row_is_ignored() -> None:
     state, _ = snapshot()
-    state, out = apply_change(state, TID, tmpl("u", 200, tmpl_row(list_price=120.0)), RULES)
+    state, out = apply_change(state, TID, tmpl("u", 200, tmpl_row(list_price=120.0)), SPEC, RULES)
     assert out is not None
-    old_state, old = apply_change(state, TID, tmpl("u", 150, tmpl_row(list_price=1.0)), RULES)
+    old_state, old = apply_change(state, TID, tmpl("u", 150, tmpl_row(list_price=1.0)), SPEC, RULES)
     assert old_state is state
     assert old == out
-    assert state.template is not None and state.template["list_price"] == 120.0
+    assert state.parent is not None and state.parent["list_price"] == 120.0
 
 
 def test_older_change_lsn_in_same_commit_is_ignored() -> None:
     state, _ = run(tmpl("u", (200, 220), tmpl_row(list_price=1.0)))
-    same, out = apply_change(state, TID, tmpl("u", (200, 210), tmpl_row(list_price=2.0)), RULES)
+    same, out = apply_change(
+        state, TID, tmpl("u", (200, 210), tmpl_row(list_price=2.0)), SPEC, RULES
+    )
     assert same is state
     assert out == state.last_out
 
 
 def test_later_commit_with_lower_change_lsn_is_applied() -> None:
     state, _ = run(tmpl("u", (200, 220), tmpl_row(list_price=1.0)))
-    _, out = apply_change(state, TID, tmpl("u", (300, 210), tmpl_row(list_price=2.0)), RULES)
+    _, out = apply_change(state, TID, tmpl("u", (300, 210), tmpl_row(list_price=2.0)), SPEC, RULES)
     assert out is not None
     assert out.changedFields == ["list_price"]
 
@@ -451,8 +461,8 @@ def test_later_commit_with_lower_change_lsn_is_applied() -> None:
 def test_positions_are_tracked_per_row() -> None:
     # A variant at a lower position than the template's last one is still applied.
     state, _ = snapshot()
-    state, _ = apply_change(state, TID, tmpl("u", 500, tmpl_row(list_price=1.0)), RULES)
-    _, out = apply_change(state, TID, var("u", 12, 400, var_row(12, barcode="b")), RULES)
+    state, _ = apply_change(state, TID, tmpl("u", 500, tmpl_row(list_price=1.0)), SPEC, RULES)
+    _, out = apply_change(state, TID, var("u", 12, 400, var_row(12, barcode="b")), SPEC, RULES)
     assert out is not None
     assert out.changedFields == ["variants.12.barcode"]
 
@@ -460,53 +470,55 @@ def test_positions_are_tracked_per_row() -> None:
 def test_redelivered_no_op_event_republishes_last_event() -> None:
     state, last = snapshot()
     noop = tmpl("u", 200, tmpl_row(write_date=5))
-    state, out = apply_change(state, TID, noop, RULES)
+    state, out = apply_change(state, TID, noop, SPEC, RULES)
     assert out is None
-    same, again = apply_change(state, TID, noop, RULES)
+    same, again = apply_change(state, TID, noop, SPEC, RULES)
     assert same is state
     assert again == last
 
 
 def test_redelivered_variant_before_template_stays_silent() -> None:
     state, _ = run(var("c", 12, 100, var_row(12)))
-    same, out = apply_change(state, TID, var("c", 12, 100, var_row(12)), RULES)
+    same, out = apply_change(state, TID, var("c", 12, 100, var_row(12)), SPEC, RULES)
     assert same is state
     assert out is None
 
 
 def test_redelivered_snapshot_row_is_recognised() -> None:
     state, last = snapshot()
-    same, out = apply_change(state, TID, var("r", 12, 100, var_row(12)), RULES)
+    same, out = apply_change(state, TID, var("r", 12, 100, var_row(12)), SPEC, RULES)
     assert same is state
     assert out == last
 
 
 def test_state_survives_json_round_trip_like_the_faust_table() -> None:
     state, _ = snapshot()
-    state, out = apply_change(state, TID, tmpl("u", (200, 210), tmpl_row(list_price=9.0)), RULES)
-    restored = ProductState.model_validate(json.loads(json.dumps(state.model_dump(mode="json"))))
+    state, out = apply_change(
+        state, TID, tmpl("u", (200, 210), tmpl_row(list_price=9.0)), SPEC, RULES
+    )
+    restored = DocumentState.model_validate(json.loads(json.dumps(state.model_dump(mode="json"))))
     assert restored == state
 
     # Replay detection still works with positions restored from JSON lists.
-    same, again = apply_change(restored, TID, tmpl("u", (200, 210), tmpl_row()), RULES)
+    same, again = apply_change(restored, TID, tmpl("u", (200, 210), tmpl_row()), SPEC, RULES)
     assert same is restored
     assert again == out
 
-    _, nxt = apply_change(restored, TID, var("u", 13, 220, var_row(13, barcode="z")), RULES)
+    _, nxt = apply_change(restored, TID, var("u", 13, 220, var_row(13, barcode="z")), SPEC, RULES)
     assert nxt is not None
     assert nxt.changedFields == ["variants.13.barcode"]
     assert nxt.position.seq == 5
 
 
 def test_unknown_table_is_rejected() -> None:
-    with pytest.raises(ValueError, match="not a product table"):
-        apply_change(ProductState(), TID, change("res_partner", "c", 1, {"id": 1}, 1), RULES)
+    with pytest.raises(ValueError, match="not a table of this document"):
+        apply_change(DocumentState(), TID, change("res_partner", "c", 1, {"id": 1}, 1), SPEC, RULES)
 
 
 def test_custom_rules_are_used() -> None:
     state, _ = snapshot()
     rules = DiffRules.of(["write_date", "list_price"], 1e-6)
-    _, out = apply_change(state, TID, tmpl("u", 200, tmpl_row(list_price=1.0)), rules)
+    _, out = apply_change(state, TID, tmpl("u", 200, tmpl_row(list_price=1.0)), SPEC, rules)
     assert out is None
 
 
@@ -517,8 +529,10 @@ def test_published_positions_increase_per_template() -> None:
     state, _ = snapshot()
     # Variant change committed later (LSN 500) is consumed first (it came via the re-keyed
     # topic); a template change committed earlier (LSN 400) is consumed next.
-    state, first = apply_change(state, TID, var("u", 12, 500, var_row(12, barcode="b")), RULES)
-    state, second = apply_change(state, TID, tmpl("u", 400, tmpl_row(list_price=1.0)), RULES)
+    state, first = apply_change(
+        state, TID, var("u", 12, 500, var_row(12, barcode="b")), SPEC, RULES
+    )
+    state, second = apply_change(state, TID, tmpl("u", 400, tmpl_row(list_price=1.0)), SPEC, RULES)
     assert first is not None and second is not None
     assert second.position.as_tuple() > first.position.as_tuple()
 
@@ -565,12 +579,12 @@ def test_parsed_debezium_events_build_a_document() -> None:
             ),
         ),
     ]
-    state = ProductState()
+    state = DocumentState()
     outs = []
     for table, value in events:
         parsed = parse_change(None, value, {"name"} if table == TEMPLATE_TABLE else ())
         assert parsed is not None
-        state, out = apply_change(state, TID, parsed, RULES)
+        state, out = apply_change(state, TID, parsed, SPEC, RULES)
         outs.append(out)
 
     assert outs[0] is not None and outs[0].isNew
@@ -578,6 +592,6 @@ def test_parsed_debezium_events_build_a_document() -> None:
     assert outs[2] is not None and outs[2].changedFields == ["name.fr_BE"]
     assert outs[2].position.as_tuple() == (150, 160, 3)
     assert outs[3] is None
-    doc = document(state)
+    doc = document(state, SPEC)
     assert doc is not None
     assert doc["name"] == {"en_US": "Tyre", "fr_BE": "Pneu"}

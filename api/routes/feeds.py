@@ -1,0 +1,151 @@
+"""The change feed routes of every entity (``feed_router(entity)``), e.g. for products:
+
+  GET    /api/v1/updated-products               pending items, oldest change first (keyset)
+  GET    /api/v1/updated-products/{odooId}      one item, pending or not
+  DELETE /api/v1/updated-products/{odooId}      mark processed (?version= guards it)
+  POST   /api/v1/updated-products/batch-delete  mark many
+
+Items are the JSON text PostgreSQL builds (readmodel/feeds.py): pages are assembled from
+it without parsing; the response models document the same shape.
+"""
+
+# No `from __future__ import annotations`: the routes annotate with per-entity types built
+# in feed_router, which FastAPI must see as objects, not as names to resolve.
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Path, Query, Response, status
+from pydantic import BeforeValidator
+
+from api.deps import DbConn, require_scope
+from api.models.feeds import (
+    CURSOR_PATTERN,
+    MAX_ID,
+    VERSION_PATTERN,
+    BatchProcess,
+    BatchProcessResult,
+    feed_models,
+)
+from api.openapi import PROTECTED, problem_responses
+from readmodel import feeds as feed_sql
+from schemas.entities import Entity
+
+JSON = "application/json"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_RFC3339 = re.compile(
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$"
+)
+
+
+def _rfc3339(value: Any) -> Any:
+    """What OpenAPI's ``date-time`` format promises: RFC 3339, offset included (pydantic alone
+    would also take Unix timestamps and dates)."""
+    if isinstance(value, str) and not _RFC3339.match(value):
+        raise ValueError("not an RFC 3339 date-time with offset, e.g. 2026-01-01T00:00:00Z")
+    return value
+
+
+Since = Annotated[
+    datetime | None,
+    BeforeValidator(_rfc3339),
+    Query(description="Only items updated at or after this RFC 3339 date-time (with offset)"),
+]
+Cursor = Annotated[
+    str | None, Query(pattern=CURSOR_PATTERN, description="`nextCursor` of the previous page")
+]
+Version = Annotated[str | None, Query(max_length=100, pattern=VERSION_PATTERN)]
+
+
+def feed_router(entity: Entity) -> APIRouter:
+    feed = entity.feed
+    models = feed_models(entity)
+    page_query = feed_sql.page_sql(feed.table)
+    item_query = feed_sql.item_sql(feed.table)
+    mark_query = feed_sql.mark_processed_sql(feed.table)
+    existing_query = feed_sql.existing_sql(feed.table)
+    OdooId = Annotated[int, Path(ge=1, le=MAX_ID, description=feed.id_description)]
+    router = APIRouter(
+        prefix=feed.path,
+        tags=[feed.tag],
+        dependencies=[require_scope(entity.scope)],
+        responses=PROTECTED,
+    )
+
+    def not_found(odoo_id: int) -> HTTPException:
+        return HTTPException(status.HTTP_404_NOT_FOUND, f"No {feed.noun} with odooId {odoo_id}.")
+
+    @router.get("", response_model=models.page, name=f"list_updated_{entity.name}")
+    async def list_updated(
+        conn: DbConn,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        since: Since = None,
+        cursor: Cursor = None,
+    ) -> Response:
+        after_ts, after_id = _decode_cursor(cursor) if cursor else (None, None)
+        params = {"since": since, "after_ts": after_ts, "after_id": after_id, "limit": limit + 1}
+        rows = await (await conn.execute(page_query, params)).fetchall()
+        next_cursor = f'"{rows[limit - 1]["cursor"]}"' if len(rows) > limit else "null"
+        items = ",".join(r["item"] for r in rows[:limit])
+        return Response(f'{{"data":[{items}],"nextCursor":{next_cursor}}}', media_type=JSON)
+
+    @router.get(
+        "/{odoo_id:int}",
+        response_model=models.item,
+        responses=problem_responses(404),
+        name=f"get_updated_{feed.noun}",
+    )
+    async def get_updated(conn: DbConn, odoo_id: OdooId) -> Response:
+        row = await (await conn.execute(item_query, (odoo_id,))).fetchone()
+        if row is None:
+            raise not_found(odoo_id)
+        return Response(row["item"], media_type=JSON)
+
+    @router.delete(
+        "/{odoo_id:int}",
+        status_code=status.HTTP_204_NO_CONTENT,
+        responses=problem_responses(404, 409, _409="Changed again since `version`"),
+        name=f"mark_{feed.noun}_processed",
+    )
+    async def mark_processed(conn: DbConn, odoo_id: OdooId, version: Version = None) -> Response:
+        result = await _mark(conn, [(odoo_id, version)])
+        if result.notFound:
+            raise not_found(odoo_id)
+        if result.changed:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT,
+                f"{feed.noun.capitalize()} {odoo_id} changed again since version {version}.",
+            )
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+    @router.post(
+        "/batch-delete",
+        response_model=BatchProcessResult,
+        name=f"mark_{entity.name}_processed",
+    )
+    async def mark_many_processed(conn: DbConn, body: BatchProcess) -> BatchProcessResult:
+        wanted = [(i, None) for i in body.ids] + [(item.id, item.version) for item in body.items]
+        return await _mark(conn, wanted)
+
+    async def _mark(conn: DbConn, wanted: list[tuple[int, str | None]]) -> BatchProcessResult:
+        ids = [i for i, _ in wanted]
+        versions = [v for _, v in wanted]
+        async with conn.transaction():
+            marked = await (await conn.execute(mark_query, (ids, versions))).fetchall()
+            found = await (await conn.execute(existing_query, (ids,))).fetchall()
+        processed = {r["odoo_id"] for r in marked}
+        existing = {r["odoo_id"] for r in found}
+        return BatchProcessResult(
+            processed=sorted(processed),
+            notFound=sorted(set(ids) - existing),
+            changed=sorted(existing - processed),
+        )
+
+    return router
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, int]:
+    # The pattern (checked before) bounds both numbers: any matching cursor decodes.
+    micros, odoo_id = cursor.split("-")
+    return _EPOCH + timedelta(microseconds=int(micros)), int(odoo_id)

@@ -1,0 +1,84 @@
+"""Bring a read-model database up to date: ``python -m readmodel.migrate``.
+
+1. Numbered migrations, ``readmodel/migrations/NNNN_<what>.sql``, each applied once, in
+   order, in its own transaction, and recorded in ``schema_migrations``. Never edit one that
+   has shipped: add the next number (ALTER TABLE ...).
+2. Then every entity's feed table that does not exist yet is created from the one feed shape
+   (readmodel/feeds.py), so a new entity needs no migration of its own. A change to the feed
+   shape itself is a numbered migration that alters every existing feed table.
+
+Several processes start together (API workers, the materializer): one migrates at a time
+(advisory lock); the others then find nothing to do.
+"""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+
+import psycopg
+import structlog
+
+from core.settings import get_settings
+from readmodel.feeds import feed_table_ddl
+from schemas.entities import ENTITIES
+
+log = structlog.get_logger(__name__)
+LOCK_ID = 727001
+MIGRATION_FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(number, name, SQL) of every migration file, in order; numbers must be 1, 2, 3..."""
+    found = []
+    for entry in resources.files("readmodel.migrations").iterdir():
+        match = MIGRATION_FILE.match(entry.name)
+        if match:
+            found.append((int(match.group(1)), match.group(2), entry.read_text()))
+    found.sort()
+    numbers = [n for n, _, _ in found]
+    if numbers != list(range(1, len(found) + 1)):
+        raise RuntimeError(f"migration numbers must run 1, 2, 3... without gaps: {numbers}")
+    return found
+
+
+def migrate(dsn: str) -> list[str]:
+    """Apply what is missing; returns the names of the migrations and tables applied now."""
+    applied_now: list[str] = []
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (LOCK_ID,))
+        try:
+            conn.execute(
+                """CREATE TABLE IF NOT EXISTS schema_migrations (
+                       version    integer     PRIMARY KEY,
+                       name       text        NOT NULL,
+                       applied_at timestamptz NOT NULL DEFAULT now())"""
+            )
+            done = {r[0] for r in conn.execute("SELECT version FROM schema_migrations")}
+            for number, name, sql in migrations():
+                if number in done:
+                    continue
+                with conn.transaction():
+                    conn.execute(sql)
+                    conn.execute(
+                        "INSERT INTO schema_migrations (version, name) VALUES (%s, %s)",
+                        (number, name),
+                    )
+                applied_now.append(f"{number:04d}_{name}")
+            for entity in ENTITIES:
+                created = conn.execute(
+                    "SELECT to_regclass(%s) IS NULL", (entity.feed.table,)
+                ).fetchone()
+                if created is not None and created[0]:
+                    with conn.transaction():
+                        conn.execute(feed_table_ddl(entity.feed.table))
+                    applied_now.append(entity.feed.table)
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (LOCK_ID,))
+    if applied_now:
+        log.info("readmodel.migrated", applied=applied_now)
+    return applied_now
+
+
+if __name__ == "__main__":
+    migrate(get_settings().readmodel_dsn)

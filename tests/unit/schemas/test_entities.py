@@ -1,0 +1,42 @@
+"""The registry of entities is consistent with itself and with what Debezium captures."""
+
+from __future__ import annotations
+
+from core.settings import Settings
+from schemas.entities import ENTITIES, PRODUCTS, entity_of_topic, json_columns
+from schemas.odoo_tables import CAPTURED_TABLES
+from schemas.topics import DOMAIN_TOPICS
+from streams.kafka.topics import owned_topics, rekey_topics
+
+
+def test_every_source_table_is_captured() -> None:
+    for entity in ENTITIES:
+        for table in entity.source.tables:
+            assert table.name in CAPTURED_TABLES, (entity.name, table.name)
+
+
+def test_names_topics_tables_and_paths_are_unique() -> None:
+    for attribute in (
+        lambda e: e.name,
+        lambda e: e.topic,
+        lambda e: e.feed.table,
+        lambda e: e.feed.path,
+    ):
+        values = [attribute(e) for e in ENTITIES]
+        assert len(values) == len(set(values))
+
+
+def test_topics_derive_from_the_registry() -> None:
+    assert {e.topic: e.schema for e in ENTITIES} == DOMAIN_TOPICS
+    assert entity_of_topic(PRODUCTS.topic) is PRODUCTS
+    settings = Settings(streams_app_id="app")
+    created = {t.topic for t in owned_topics(settings)}
+    assert set(DOMAIN_TOPICS) <= created
+    assert rekey_topics(settings) == ["app-products-variants-by-parent"]
+    assert set(rekey_topics(settings)) <= created
+
+
+def test_json_columns_come_from_the_declarations() -> None:
+    assert "name" in json_columns("product_template")
+    assert json_columns("product_product") == frozenset()
+    assert json_columns("res_partner") == frozenset()
