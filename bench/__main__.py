@@ -13,11 +13,13 @@ Prints progress lines and one JSON result; ``--out`` also writes it to a file.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -86,7 +88,7 @@ def run(stack: Stack, samples: int) -> dict[str, object]:
         latencies.append((time.monotonic() - t) * 1000)
         progress(f"latency sample {n + 1}/{samples}: {latencies[-1]:.0f} ms")
 
-    rss = {name: _tree_rss(child.pid) for name, child in stack.children.items()}
+    memory = {name: tree_total(child.pid, rss) for name, child in stack.children.items()}
     return {
         "ready_s": round(ready_s, 2),
         "startup_steps_s": stack.times.steps,
@@ -98,19 +100,30 @@ def run(stack: Stack, samples: int) -> dict[str, object]:
             "max": round(max(latencies), 1),
             "samples": len(latencies),
         },
-        "rss_mb": {name: round(v / 2**20) for name, v in rss.items()},
-        "rss_total_mb": round(sum(rss.values()) / 2**20),
+        "rss_mb": {name: round(v / 2**20) for name, v in memory.items()},
+        "rss_total_mb": round(sum(memory.values()) / 2**20),
     }
 
 
-def _tree_rss(pid: int | None) -> int:
+def tree_total(pid: int | None, measure: Callable[[psutil.Process], float]) -> float:
+    """``measure`` summed over a process and all its descendants (0 once it is gone); a
+    descendant that exits meanwhile counts 0."""
     if pid is None:
         return 0
     try:
         root = psutil.Process(pid)
-        return sum(p.memory_info().rss for p in [root, *root.children(recursive=True)])
+        processes = [root, *root.children(recursive=True)]
     except psutil.NoSuchProcess:
         return 0
+    total = 0.0
+    for process in processes:
+        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+            total += measure(process)
+    return total
+
+
+def rss(process: psutil.Process) -> float:
+    return process.memory_info().rss
 
 
 def emit_result(result: dict[str, object], out: Path | None) -> None:

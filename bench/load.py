@@ -31,7 +31,6 @@ retention (Stack.maintain_broker) is applied before each step when due, never du
 from __future__ import annotations
 
 import argparse
-import contextlib
 import statistics
 import sys
 import tempfile
@@ -45,7 +44,7 @@ import httpx
 import psutil
 import psycopg
 
-from bench.__main__ import _tree_rss, emit_result, progress
+from bench.__main__ import emit_result, progress, rss, tree_total
 from bench.feed import wait_for_snapshot
 from deploy.local.ports import isolated_settings
 from deploy.local.stack import Stack
@@ -417,49 +416,32 @@ def one_transaction(stack: Stack, rows: int) -> dict[str, object]:
 
 
 def rss_mb(stack: Stack) -> dict[str, float]:
-    return {n: round(_tree_rss(c.pid) / 2**20) for n, c in stack.children.items()}
+    return {n: round(tree_total(c.pid, rss) / 2**20) for n, c in stack.children.items()}
 
 
 def pss_mb(stack: Stack) -> dict[str, float]:
     """Proportional set size: PostgreSQL's backends share its buffers, which RSS counts once
     per backend; PSS splits shared pages among the processes that map them."""
-    out: dict[str, float] = {}
-    for name, child in stack.children.items():
-        total = 0
-        with contextlib.suppress(psutil.NoSuchProcess):
-            root = psutil.Process(child.pid)
-            for p in [root, *root.children(recursive=True)]:
-                with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
-                    total += p.memory_full_info().pss
-        out[name] = round(total / 2**20)
-    return out
+    return {
+        n: round(tree_total(c.pid, lambda p: p.memory_full_info().pss) / 2**20)
+        for n, c in stack.children.items()
+    }
 
 
 def cpu_seconds(stack: Stack) -> dict[str, float]:
     """CPU time (user + system) so far of each stack process with its children (PostgreSQL's
     backends), of this benchmark (the writer and the probe) and of the whole machine (busy:
     everything but idle and iowait), to tell which stage the cores go to."""
-    used = {name: _tree_cpu(child.pid) for name, child in stack.children.items()}
-    own = psutil.Process().cpu_times()  # not its tree: the stack's processes are its children
-    used["load_generator"] = own.user + own.system
+    used = {name: tree_total(child.pid, _cpu) for name, child in stack.children.items()}
+    used["load_generator"] = _cpu(psutil.Process())  # not its tree: the stack is its children
     machine = psutil.cpu_times()
     used["machine"] = sum(machine) - machine.idle - getattr(machine, "iowait", 0.0)
     return used
 
 
-def _tree_cpu(pid: int | None) -> float:
-    if pid is None:
-        return 0.0
-    try:
-        root = psutil.Process(pid)
-        total = 0.0
-        for p in [root, *root.children(recursive=True)]:
-            with contextlib.suppress(psutil.NoSuchProcess):
-                t = p.cpu_times()
-                total += t.user + t.system
-        return total
-    except psutil.NoSuchProcess:
-        return 0.0
+def _cpu(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return times.user + times.system
 
 
 if __name__ == "__main__":
