@@ -92,20 +92,3 @@ PRODUCTS = Entity(
 )
 
 ENTITIES: tuple[Entity, ...] = (PRODUCTS,)
-
-
-def entity_of_topic(topic: str) -> Entity:
-    for entity in ENTITIES:
-        if entity.topic == topic:
-            return entity
-    raise KeyError(f"no entity publishes {topic}")
-
-
-def json_columns(table: str) -> frozenset[str]:
-    """The jsonb columns of an Odoo table, as declared by the entities reading it."""
-    found: frozenset[str] = frozenset()
-    for entity in ENTITIES:
-        for source in entity.source.tables:
-            if source.name == table:
-                found |= source.json_columns
-    return found

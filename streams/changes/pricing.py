@@ -59,10 +59,6 @@ class Rule:
     price_min_margin: float = 0.0
     price_max_margin: float = 0.0
 
-    @property
-    def has_window(self) -> bool:
-        return self.date_start is not None or self.date_end is not None
-
 
 @dataclass(frozen=True, slots=True)
 class Pricelist:

@@ -52,7 +52,3 @@ def feed_sink(entity: Entity) -> Sink[FeedRow]:
             cur.executemany(upsert, rows)
 
     return Sink(name=f"{entity.name}_view", topics=[entity.topic], decode=decode, apply=apply)
-
-
-def feed_sinks(entities: Sequence[Entity]) -> list[Sink[FeedRow]]:
-    return [feed_sink(e) for e in entities]

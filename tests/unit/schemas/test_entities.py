@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core.settings import Settings
-from schemas.entities import ENTITIES, PRODUCTS, entity_of_topic, json_columns
+from schemas.entities import ENTITIES
 from schemas.odoo_tables import CAPTURED_TABLES
 from schemas.topics import DOMAIN_TOPICS
 from streams.kafka.topics import owned_topics, rekey_topics
@@ -28,15 +28,8 @@ def test_names_topics_tables_and_paths_are_unique() -> None:
 
 def test_topics_derive_from_the_registry() -> None:
     assert {e.topic: e.schema for e in ENTITIES} == DOMAIN_TOPICS
-    assert entity_of_topic(PRODUCTS.topic) is PRODUCTS
     settings = Settings(streams_app_id="app")
     created = {t.topic for t in owned_topics(settings)}
     assert set(DOMAIN_TOPICS) <= created
     assert rekey_topics(settings) == ["app-products-variants-by-parent"]
     assert set(rekey_topics(settings)) <= created
-
-
-def test_json_columns_come_from_the_declarations() -> None:
-    assert "name" in json_columns("product_template")
-    assert json_columns("product_product") == frozenset()
-    assert json_columns("res_partner") == frozenset()

@@ -112,7 +112,6 @@ def test_a_date_window_applies_only_within_it() -> None:
     assert priced(rules, at=2_000)[1] == promo
     assert priced(rules, at=2_001)[1] == regular
     assert priced(rules, at=None)[1] == promo  # no clock: windows are the caller's business
-    assert promo.has_window and not regular.has_window
 
 
 def test_same_rank_the_newest_rule_wins() -> None:
