@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from core.process_status import status_problem
+from core.process_status import status_problem, write_status
 from core.settings import Settings
 from deploy.local.processes import restart_delay
 from streams.kafka import liveness
@@ -169,11 +169,11 @@ def test_check_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys):
     assert liveness.main(["check", "streams"]) == 1
     assert "no liveness status" in capsys.readouterr().err
     path = tmp_path / "live" / "streams.json"
-    liveness.write_status(path, {"status": "idle", "checkedAt": time.time()})
+    write_status(path, {"status": "idle", "checkedAt": time.time()})
     assert liveness.main(["check", "streams"]) == 0
-    liveness.write_status(path, {"status": "stalled", "checkedAt": time.time(), "stalledFor": 70})
+    write_status(path, {"status": "stalled", "checkedAt": time.time(), "stalledFor": 70})
     assert liveness.main(["check", "streams"]) == 1
-    liveness.write_status(path, {"status": "ok", "checkedAt": 1.0})
+    write_status(path, {"status": "ok", "checkedAt": 1.0})
     assert liveness.main(["check", "streams", "--max-age", "5"]) == 1
     assert "old" in capsys.readouterr().err
 
