@@ -13,8 +13,8 @@ For each entity of the registry (schemas/entities.py; products: ``product_templa
    the assembled document against the last published one (streams/changes/document.py) and
    publishes a ``DocumentChange`` only when a non-excluded field changed.
 
-Each agent first runs a step that decides (``run_step``: an event it fails on goes to the
-dead-letter topic), then carries out its effects: table writes and sends.
+Each agent runs ``process_events`` (streams/kafka/faust_io.py): a step that decides (an event
+it fails on goes to the dead-letter topic), then its effects: table writes and sends.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from streams.changes.debezium import RowChange, parse_change
 from streams.changes.diff import DiffRules
 from streams.changes.document import DocumentState, apply_change
 from streams.kafka.deadletter import PoisonEvent
-from streams.kafka.faust_io import effects_of, run_step
+from streams.kafka.faust_io import process_events
 from streams.kafka.topics import rekey_topic
 
 SORTED = orjson.OPT_SORT_KEYS  # the data JSON of equal documents is byte-identical
@@ -106,18 +106,18 @@ def register(app: faust.App, entity: Entity, settings: Settings) -> None:
 
     processor = f"build_{entity.name}"
 
+    async def save_and_publish(
+        event: EventT, built: tuple[int, StoredState | None, bytes | None]
+    ) -> None:
+        doc_id, new_state, published = built
+        if new_state is not None:
+            states[doc_id] = new_state[0]
+            parsed[doc_id] = new_state
+        if published is not None:
+            await out.send(key=str(doc_id).encode(), value=published)
+
     async def build_documents(stream: Any) -> None:
-        async for event in stream.noack().events():
-            step = await run_step(event, processor, build)
-            async with effects_of(event, processor):
-                if step is None:
-                    continue
-                doc_id, new_state, published = step
-                if new_state is not None:
-                    states[doc_id] = new_state[0]
-                    parsed[doc_id] = new_state
-                if published is not None:
-                    await out.send(key=str(doc_id).encode(), value=published)
+        await process_events(stream, processor, build, save_and_publish)
 
     app.agent(inputs, name=processor)(build_documents)
 
@@ -153,18 +153,16 @@ def _register_router(
         sends.append((parent_key(parent_id), event.value))
         return ChildRoute(child_id, None if change.is_delete else parent_id, sends)
 
+    async def remember_and_forward(event: EventT, routed: ChildRoute) -> None:
+        if routed.parent_id is None:
+            parents.pop(routed.child, None)
+        else:
+            parents[routed.child] = routed.parent_id
+        for key, value in routed.sends:
+            await rekeyed.send(key=key, value=value, headers=event.headers)
+
     async def route_children(stream: Any) -> None:
-        async for event in stream.noack().events():
-            step = await run_step(event, processor, route)
-            async with effects_of(event, processor):
-                if step is None:
-                    continue
-                if step.parent_id is None:
-                    parents.pop(step.child, None)
-                else:
-                    parents[step.child] = step.parent_id
-                for key, value in step.sends:
-                    await rekeyed.send(key=key, value=value, headers=event.headers)
+        await process_events(stream, processor, route, remember_and_forward)
 
     app.agent(rows, name=processor)(route_children)
 

@@ -18,7 +18,7 @@ restarted and process it again.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
@@ -56,6 +56,22 @@ async def effects_of(event: Any, processor: str) -> AsyncIterator[None]:
         await event.app.crash(exc)
         raise
     event.ack()
+
+
+async def process_events(
+    stream: Any,
+    processor: str,
+    step: Callable[[Any], Result | None],
+    effects: Callable[[Any, Result], Awaitable[None]],
+) -> None:
+    """An agent's loop: for each event (read with ``noack``), ``step`` decides (dead-letter on
+    failure), then ``effects(event, result)`` runs inside ``effects_of`` and the event is
+    acknowledged. A step that returns None has no effects; the event is acknowledged."""
+    async for event in stream.noack().events():
+        result = await run_step(event, processor, step)
+        async with effects_of(event, processor):
+            if result is not None:
+                await effects(event, result)
 
 
 async def send_deadletter(event: Any, reason: str, processor: str) -> None:

@@ -1,4 +1,5 @@
-"""run_step: a failing step dead-letters its event, with the reason, and nothing else."""
+"""run_step: a failing step dead-letters its event, with the reason, and nothing else;
+effects_of / process_events: an event is acknowledged only once its effects are done."""
 
 from __future__ import annotations
 
@@ -99,3 +100,50 @@ def test_failed_effects_leave_the_event_unacknowledged_and_crash_the_worker():
     with pytest.raises(ConnectionError):
         asyncio.run(process())
     assert event.calls == ["crash ConnectionError('broker gone')"]
+
+
+class FakeStream:
+    """What process_events reads: ``stream.noack().events()``."""
+
+    def __init__(self, events: list[FakeEvent]) -> None:
+        self.events_ = events
+
+    def noack(self) -> FakeStream:
+        return self
+
+    async def events(self):  # type: ignore[no-untyped-def]
+        for event in self.events_:
+            yield event
+
+
+def test_process_events_runs_effects_of_decided_events_then_acks(letters):
+    first, skipped, poison = FakeEvent(), FakeEvent(), FakeEvent()
+    decisions = {id(first): "routed", id(skipped): None}
+
+    def step(event: FakeEvent) -> str | None:
+        if event is poison:
+            raise PoisonEvent("bad row")
+        return decisions[id(event)]
+
+    async def effects(event: FakeEvent, result: str) -> None:
+        event.calls.append(f"effects {result}")
+
+    stream = FakeStream([first, skipped, poison])
+    asyncio.run(faust_io.process_events(stream, "proc", step, effects))
+    assert first.calls == ["effects routed", "ack"]
+    assert skipped.calls == ["ack"]
+    assert poison.calls == ["ack"]
+    assert letters == [(poison, "bad row", "proc")]
+
+
+def test_process_events_stops_at_failed_effects_without_acking(letters):
+    failing, never = FakeEvent(), FakeEvent()
+
+    async def effects(event: FakeEvent, result: str) -> None:
+        raise ConnectionError("broker gone")
+
+    stream = FakeStream([failing, never])
+    with pytest.raises(ConnectionError):
+        asyncio.run(faust_io.process_events(stream, "proc", lambda e: "x", effects))
+    assert failing.calls == ["crash ConnectionError('broker gone')"]
+    assert never.calls == []
