@@ -4,8 +4,9 @@
    order, in its own transaction, and recorded in ``schema_migrations``. Never edit one that
    has shipped: add the next number (ALTER TABLE ...).
 2. Then every entity's feed table that does not exist yet is created from the one feed shape
-   (readmodel/feeds.py), so a new entity needs no migration of its own. A change to the feed
-   shape itself is a numbered migration that alters every existing feed table.
+   (readmodel/feeds.py), and every computed entity's record table from the one record shape
+   (readmodel/records.py), so a new entity needs no migration of its own. A change to either
+   shape itself is a numbered migration that alters every existing table of that shape.
 
 Several processes start together (API workers, the materializer): one migrates at a time
 (advisory lock); the others then find nothing to do.
@@ -18,10 +19,12 @@ from importlib import resources
 
 import psycopg
 import structlog
+from psycopg.sql import Composed
 
 from core.settings import get_settings
 from readmodel.feeds import feed_table_ddl
-from schemas.entities import ENTITIES
+from readmodel.records import record_table_ddl
+from schemas.entities import COMPUTED, ENTITIES
 
 log = structlog.get_logger(__name__)
 LOCK_ID = 727001
@@ -40,6 +43,15 @@ def migrations() -> list[tuple[int, str, str]]:
     if numbers != list(range(1, len(found) + 1)):
         raise RuntimeError(f"migration numbers must run 1, 2, 3... without gaps: {numbers}")
     return found
+
+
+def derived_tables() -> list[tuple[str, Composed]]:
+    """(table, DDL) of every table made from the registry: the feed tables of ``ENTITIES``,
+    then the record tables of ``COMPUTED``."""
+    return [
+        *((e.feed.table, feed_table_ddl(e.feed.table)) for e in ENTITIES),
+        *((c.feed.table, record_table_ddl(c.feed)) for c in COMPUTED),
+    ]
 
 
 def migrate(dsn: str) -> list[str]:
@@ -65,14 +77,12 @@ def migrate(dsn: str) -> list[str]:
                         (number, name),
                     )
                 applied_now.append(f"{number:04d}_{name}")
-            for entity in ENTITIES:
-                created = conn.execute(
-                    "SELECT to_regclass(%s) IS NULL", (entity.feed.table,)
-                ).fetchone()
-                if created is not None and created[0]:
+            for table, ddl in derived_tables():
+                missing = conn.execute("SELECT to_regclass(%s) IS NULL", (table,)).fetchone()
+                if missing is not None and missing[0]:
                     with conn.transaction():
-                        conn.execute(feed_table_ddl(entity.feed.table))
-                    applied_now.append(entity.feed.table)
+                        conn.execute(ddl)
+                    applied_now.append(table)
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (LOCK_ID,))
     if applied_now:

@@ -4,8 +4,10 @@ An entity is declared once, here. Everything that must list entities derives fro
 ``ENTITIES``: the topics created up front (streams/kafka/topics.py), the processors
 (streams/app.py), the materializer's sinks (streams/sinks), the read-model feed tables
 (readmodel/feeds.py), the API's feed routes (api/routes/feeds.py) and what ``atraxion up``
-resets. What is truly an entity's own (its document computation, its Avro schema, its extra
-endpoints) lives in modules named after it. Pure data: importable from every layer.
+resets. Computed entities (``COMPUTED``: pricelists, prices, stock) are declared the same way,
+with their source tables and their record feed. What is truly an entity's own (its document
+or computation, its Avro schema, its extra endpoints) lives in modules named after it. Pure
+data: importable from every layer.
 """
 
 from __future__ import annotations
@@ -92,3 +94,86 @@ PRODUCTS = Entity(
 )
 
 ENTITIES: tuple[Entity, ...] = (PRODUCTS,)
+
+
+# Computed entities: records keyed by a text key, computed from several Odoo tables at once
+# (a category rule moves the price of every product in it), not one document per parent row.
+
+
+@dataclass(frozen=True, slots=True)
+class RecordFeed:
+    """The read model's feed of a computed entity (readmodel/records.py): one row per key,
+    the record as JSON, ``lookups`` copied into indexed columns for the entity's endpoints."""
+
+    table: str  # read-model table
+    lookups: tuple[
+        tuple[str, str], ...
+    ]  # (record field, column) e.g. ("pricelistId", "pricelist_id")
+    # While an item is pending (not yet marked processed), these record fields keep the value
+    # of the first pending change: "previous" means "what the webshop saw last".
+    keep_while_pending: tuple[str, ...] = ()
+    # ... and these boolean fields stay true once a pending change set them.
+    sticky_while_pending: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ComputedEntity:
+    name: str
+    topic: str  # compacted, keyed by the record's ``key``
+    # schemas/avro/<schema>.avsc: key, the record's fields, isNew, deleted, position, sourceTsMs
+    schema: str
+    sources: tuple[SourceTable, ...]  # the Odoo tables the computation reads
+    feed: RecordFeed
+    scope: str = "webshop"
+
+
+PRICELISTS = ComputedEntity(
+    name="pricelists",
+    topic="atraxion.pricelists",
+    schema="pricelist",
+    sources=(
+        SourceTable("product_pricelist", json_columns=frozenset({"name"})),
+        SourceTable("res_currency"),
+    ),
+    feed=RecordFeed(table="pricelist_view", lookups=(("pricelistId", "pricelist_id"),)),
+)
+
+PRICES = ComputedEntity(
+    name="prices",
+    topic="atraxion.prices",
+    schema="price_entry",
+    sources=(
+        SourceTable("product_template"),
+        # Odoo 18 keeps the cost in the row, as company-dependent jsonb.
+        SourceTable("product_product", json_columns=frozenset({"standard_price"})),
+        SourceTable("product_category"),
+        SourceTable("product_pricelist", json_columns=frozenset({"name"})),
+        SourceTable("product_pricelist_item"),
+        SourceTable("res_currency"),
+    ),
+    feed=RecordFeed(
+        table="price_feed",
+        lookups=(("pricelistId", "pricelist_id"), ("productId", "product_id")),
+        keep_while_pending=("previousPrice",),
+    ),
+)
+
+STOCK = ComputedEntity(
+    name="stock",
+    topic="atraxion.stock",
+    schema="stock_record",
+    sources=(
+        SourceTable("product_product"),
+        SourceTable("stock_quant"),
+        SourceTable("stock_location"),
+        SourceTable("product_supplierinfo"),
+    ),
+    feed=RecordFeed(
+        table="stock_feed",
+        lookups=(("supplierId", "supplier_id"), ("productId", "product_id")),
+        keep_while_pending=("previousQuantity",),
+        sticky_while_pending=("quantityChanged",),
+    ),
+)
+
+COMPUTED: tuple[ComputedEntity, ...] = (PRICELISTS, PRICES, STOCK)

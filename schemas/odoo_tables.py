@@ -9,6 +9,8 @@ from __future__ import annotations
 CAPTURED_TABLES: tuple[str, ...] = (
     "product_template",
     "product_product",
+    "product_category",
+    "res_currency",
     "product_pricelist",
     "product_pricelist_item",
     "product_supplierinfo",

@@ -3,9 +3,9 @@ by business key; the value schemas live in ``schemas/avro/``. Derived from the r
 
 from __future__ import annotations
 
-from schemas.entities import ENTITIES, PRODUCTS
+from schemas.entities import COMPUTED, ENTITIES, PRODUCTS
 
 PRODUCTS_TOPIC = PRODUCTS.topic
 
-DOMAIN_TOPICS: dict[str, str] = {entity.topic: entity.schema for entity in ENTITIES}
+DOMAIN_TOPICS: dict[str, str] = {entity.topic: entity.schema for entity in (*ENTITIES, *COMPUTED)}
 """Topic -> the name of its Avro value schema."""

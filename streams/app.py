@@ -17,8 +17,8 @@ import faust
 
 from core.logs import logging_dict
 from core.settings import Settings, get_settings
-from schemas.entities import ENTITIES
-from streams import documents
+from schemas.entities import COMPUTED, ENTITIES
+from streams import computed, documents
 from streams.kafka import tansu
 from streams.kafka.faust_recovery import hold_streams_until_seeked
 
@@ -59,6 +59,8 @@ app = create_app(settings)
 # Every entity's processors, tables and topics, from the registry.
 for _entity in ENTITIES:
     documents.register(app, _entity, settings)
+for _computed in COMPUTED:
+    computed.register(app, _computed, settings)
 
 
 def agent_topics(faust_app: faust.App) -> list[str]:

@@ -42,8 +42,7 @@ from core.settings import Settings
 from deploy.local import broker, broker_retention, postgres
 from deploy.local.processes import Child, ProcessDied, restart_delay, wait_until
 from deploy.odoo_demo import ensure_database, seed
-from readmodel.migrate import migrate
-from schemas.entities import ENTITIES
+from readmodel.migrate import derived_tables, migrate
 from streams.kafka.topics import ensure_topics
 
 log = structlog.get_logger(__name__)
@@ -365,10 +364,10 @@ class Stack:
         offsets = self.state_dir / "connect" / "offsets.dat"
         offsets.unlink(missing_ok=True)
         with psycopg.connect(self.settings.readmodel_dsn, autocommit=True) as conn:
-            for entity in ENTITIES:  # re-created empty by migrate()
-                conn.execute(
-                    sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(entity.feed.table))
-                )
+            # The feed tables of ENTITIES and the record tables of COMPUTED; re-created
+            # empty by migrate().
+            for table, _ddl in derived_tables():
+                conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(table)))
         migrate(self.settings.readmodel_dsn)
 
     def _start_broker(self) -> None:

@@ -55,6 +55,11 @@ CATEGORIES = (
     (14, "Services", 1),
 )
 CATEG_BY_KEY = {
+    # Parent categories: a rule on one of these applies to its children too.
+    "tyres": 3,
+    "wheels": 7,
+    "accessories": 10,
+    # Leaf categories, where the products are.
     "summer": 4,
     "winter": 5,
     "all_season": 6,
@@ -85,6 +90,8 @@ LOCATIONS = (
 )
 STOCK = 9
 SHARED_LOCATIONS = 5  # ids up to here belong to no company, as in Odoo
+# Counterpart of counted stock: Odoo books -qty here when an inventory count adds qty.
+INVENTORY_ADJUSTMENT = 6
 SCRAP = 7
 CONSIGNMENT = 14
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from itertools import accumulate
 
 from deploy.odoo_demo import vocabulary as vocab
-from deploy.odoo_demo.base import CATEG_BY_KEY, CONSIGNMENT
+from deploy.odoo_demo.base import CATEG_BY_KEY, CONSIGNMENT, INVENTORY_ADJUSTMENT, SCRAP
 from deploy.odoo_demo.rows import (
     ADMIN,
     AUDIT_COLUMNS,
@@ -36,8 +36,8 @@ VARIANT_COUNTS = (1, 2, 3)
 FINISH_CUM_WEIGHTS = tuple(accumulate((50, 30, 20)))
 SUPPLIER_COUNT_CUM_WEIGHTS = tuple(accumulate((50, 35, 15)))
 # Internal locations a variant is stocked at, with relative frequency. The consignment
-# location holds stock owned by the product's main supplier (stock_quant.owner_id): stock
-# per supplier x product.
+# location holds stock owned by one or two of the product's suppliers (stock_quant.owner_id):
+# stock per supplier x product.
 STOCK_PATTERNS = ((9,), (9, 13), (9, 10), (9, 13, 14), (13,), (9, 11, 13), (9, 14))
 STOCK_PATTERN_CUM_WEIGHTS = tuple(accumulate((30, 25, 10, 8, 10, 7, 10)))
 _PATTERN_INDEXES = range(len(STOCK_PATTERNS))
@@ -362,18 +362,30 @@ def template_table(ctx: Context, templates: Sequence[Template]) -> TableRows:
 
 
 VARIANT_COLUMNS = (
-    "id", "product_tmpl_id", "default_code", "barcode", "combination_indices", "active",
-    "volume", "weight", "can_image_variant_1024_be_zoomed", *AUDIT_COLUMNS,
+    "id", "product_tmpl_id", "default_code", "barcode", "combination_indices", "standard_price",
+    "active", "volume", "weight", "can_image_variant_1024_be_zoomed", *AUDIT_COLUMNS,
 )  # fmt: skip
+# Cost as a share of the list price; a few variants have no cost at all (NULL).
+COST_SHARE = (0.55, 0.75)
+NO_COST_SHARE = 0.03
 
 
-def variant_table(templates: Sequence[Template]) -> TableRows:
+def standard_price(cost: float | None) -> str | None:
+    """Odoo 18's company-dependent value in the row: {"<company id>": cost} as jsonb."""
+    return None if cost is None else f'{{"{COMPANY}": {round(cost, 2)}}}'
+
+
+def variant_table(ctx: Context, templates: Sequence[Template]) -> TableRows:
     def rows() -> Iterator[Row]:
+        rng = ctx.rng("product_product:standard_price")
+        low, high = COST_SHARE
         for t in templates:
             created = ts(t.created)
             for v in t.variants:
-                yield (v.id, t.id, v.code, v.barcode, v.combination, v.active, t.volume,
-                       t.weight, False, ADMIN, created, ADMIN, created)  # fmt: skip
+                r = rng.random()
+                cost = None if r < NO_COST_SHARE else t.list_price * (low + (high - low) * r)
+                yield (v.id, t.id, v.code, v.barcode, v.combination, standard_price(cost), v.active,
+                       t.volume, t.weight, False, ADMIN, created, ADMIN, created)  # fmt: skip
 
     count = sum(len(t.variants) for t in templates)
     return TableRows("product_product", VARIANT_COLUMNS, count, rows)
@@ -384,33 +396,102 @@ QUANT_COLUMNS = (
     "reserved_quantity", "in_date", "inventory_quantity", "inventory_diff_quantity",
     "inventory_date", "inventory_quantity_set", *AUDIT_COLUMNS,
 )  # fmt: skip
+# Variants whose id is not a multiple of this were partly counted in by an inventory
+# adjustment: they have a (negative) quant in the inventory adjustment location.
+COUNTED_IN_EVERY = 4
+# One variant in this many has had units scrapped: a (positive) quant in the scrap location.
+SCRAPPED_EVERY = 25
+RESERVED_SHARE = 0.15
+Slot = tuple[int, int | None]  # (location, owner) of one quant
 
 
-def _stocked(templates: Sequence[Template]) -> Iterator[tuple[Template, Variant, int]]:
-    """(template, variant, location) of every quant: active storable variants only."""
+def _consignment_owners(t: Template, v: Variant, showcase: int | None) -> tuple[int, ...]:
+    """Who owns a variant's consigned stock: with one supplier that one; with several, by
+    variant the main supplier, the second one, or both (two quants)."""
+    ids = [s.partner_id for s in t.supplies]
+    if len(ids) == 1:
+        return (ids[0],)
+    if v.id == showcase:
+        return ids[0], ids[1]
+    return ((ids[0],), (ids[1],), (ids[0], ids[1]))[v.id % 3]
+
+
+def _showcase_variant(templates: Sequence[Template]) -> int | None:
+    """A variant that always has consigned stock of two suppliers, so every run (even a tiny
+    one) has stock owned by a supplier that is not the product's main one."""
+    for t in templates:
+        if t.storable and len(t.supplies) > 1:
+            for v in t.variants:
+                if v.active:
+                    return v.id
+    return None
+
+
+def _stocked(
+    templates: Sequence[Template], showcase: int | None
+) -> Iterator[tuple[Template, Variant, tuple[Slot, ...]]]:
+    """(template, variant, its quants' slots) of active storable variants: internal
+    locations first, then the inventory adjustment and scrap counterparts."""
     for t in templates:
         if not t.storable:
             continue
         for v in t.variants:
             if not v.active:
                 continue
-            for location in STOCK_PATTERNS[v.stock_pattern]:
-                if location != CONSIGNMENT or t.supplies:
-                    yield t, v, location
+            locations = STOCK_PATTERNS[v.stock_pattern]
+            if v.id == showcase and CONSIGNMENT not in locations:
+                locations = (*locations, CONSIGNMENT)
+            slots: list[Slot] = []
+            for location in locations:
+                if location != CONSIGNMENT:
+                    slots.append((location, None))
+                elif t.supplies:
+                    slots.extend((location, owner) for owner in _consignment_owners(t, v, showcase))
+            if v.id % COUNTED_IN_EVERY and any(owner is None for _, owner in slots):
+                slots.append((INVENTORY_ADJUSTMENT, None))
+            if v.id % SCRAPPED_EVERY == 0:
+                slots.append((SCRAP, None))
+            if slots:
+                yield t, v, tuple(slots)
 
 
 def quant_table(ctx: Context, templates: Sequence[Template]) -> TableRows:
+    """Quants as Odoo keeps them: stock in internal locations (some of it reserved, some owned
+    by a supplier on consignment) and the virtual counterparts Odoo books as well: the
+    negative quant of the inventory adjustment location (stock counted in rather than
+    received) and scrapped units."""
+    showcase = _showcase_variant(templates)
+
     def rows() -> Iterator[Row]:
         rng = ctx.rng("stock_quant")
         inventory_date = f"{ctx.as_of.year}-12-31"
-        for quant_id, (t, v, location) in enumerate(_stocked(templates), start=1):
-            empty = rng.random() < 0.08
-            qty = 0.0 if empty else float(min(400, int(rng.expovariate(1 / 24))))
-            reserved = float(rng.randint(0, int(qty))) if rng.random() < 0.15 else 0.0
-            in_date = ts(past(rng, ctx.as_of, 400, 1))
-            owner = t.supplies[0].partner_id if location == CONSIGNMENT else None
-            yield (quant_id, v.id, COMPANY, location, owner, qty, reserved, in_date, 0.0, 0.0,
-                   inventory_date, False, ADMIN, in_date, ADMIN, in_date)  # fmt: skip
+        quant_id = 0
+        for _t, v, slots in _stocked(templates, showcase):
+            own = 0.0
+            for location, owner in slots:
+                quant_id += 1
+                in_date = ts(past(rng, ctx.as_of, 400, 1))
+                if location == INVENTORY_ADJUSTMENT:
+                    # Part of the company's stock came in by counting (the rest by receipts);
+                    # what was counted in may have been sold since.
+                    qty = -float(max(1, int(own * rng.uniform(0.2, 1.0)) + rng.randint(0, 6)))
+                    yield (quant_id, v.id, COMPANY, location, None, qty, 0.0, in_date, 0.0, 0.0,
+                           None, False, ADMIN, in_date, ADMIN, in_date)  # fmt: skip
+                    continue
+                if location == SCRAP:
+                    qty = float(rng.randint(1, 4))
+                    yield (quant_id, v.id, COMPANY, location, None, qty, 0.0, in_date, 0.0, 0.0,
+                           None, False, ADMIN, in_date, ADMIN, in_date)  # fmt: skip
+                    continue
+                empty = rng.random() < 0.08
+                qty = 0.0 if empty else float(min(400, int(rng.expovariate(1 / 24))))
+                reserved = 0.0
+                if rng.random() < RESERVED_SHARE and qty >= 1:
+                    reserved = float(rng.randint(1, int(qty)))
+                if owner is None:
+                    own += qty
+                yield (quant_id, v.id, COMPANY, location, owner, qty, reserved, in_date, 0.0,
+                       0.0, inventory_date, False, ADMIN, in_date, ADMIN, in_date)  # fmt: skip
 
-    count = sum(1 for _ in _stocked(templates))
+    count = sum(len(slots) for _t, _v, slots in _stocked(templates, showcase))
     return TableRows("stock_quant", QUANT_COLUMNS, count, rows)

@@ -49,7 +49,7 @@ class DemoData:
             from_records("uom_uom", base.uoms(as_of)),
             from_records("product_category", base.categories(as_of)),
             template_table(ctx, templates),
-            variant_table(templates),
+            variant_table(ctx, templates),
             from_records("product_pricelist", pricelist_records(self.pricelists)),
             pricelist_item_table(ctx, templates, self.pricelists),
             supplierinfo_table(ctx, templates),

@@ -1,4 +1,13 @@
-"""Pricelists with their items (the 128k x 10 bulk) and supplier prices."""
+"""Pricelists with their items (the 128k x 10 bulk) and supplier prices.
+
+Every pricelist has a fixed price per product for most products (per variant where prices
+are per variant), a share of them with quantity tiers or as a dated action. Around that bulk
+the derived pricelists hold fallback rules as Odoo users set them up: a global rule based on
+another pricelist (Garage Tier B on Garage Tier A on the Public Pricelist: a chain of two),
+a percentage on a leaf category and formulas on parent categories (list price with .95
+rounding, cost plus a markup within margins). The Public Pricelist ends with a few hand-made
+rules: a variant price, actions that ended, run and are yet to come, and a cost-plus price.
+"""
 
 from __future__ import annotations
 
@@ -27,8 +36,17 @@ from deploy.odoo_demo.rows import (
 )
 
 PUBLIC_PRICELIST = 1
+# Pricelist id -> the pricelist its global rule is based on (the others: the public one).
+BASED_ON = {3: 2}
 # Share of a regular pricelist's items that run as a dated action (all of a promotional one).
 ACTION_SHARE = 0.05
+# Share of a pricelist's covered products that have quantity tiers besides their price.
+TIER_SHARE = 0.03
+# Quantity tiers: (min_quantity, factor on the product's price).
+TIERS = ((4.0, 0.96), (20.0, 0.92))
+# Pricelist.covered per template: no item, an item per price target, or items with tiers.
+NOT_COVERED, COVERED, TIERED = 0, 1, 2
+ITEMS_PER_TARGET = (0, 1, 1 + len(TIERS))
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +55,31 @@ class Pricelist:
     name: str
     discount: float
     promotional: bool
-    covered: bytes  # per template (in order): 1 when the pricelist has an item for it
+    covered: bytes  # per template (in order): NOT_COVERED, COVERED or TIERED
     created: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A pricelist item outside the per-product bulk."""
+
+    applied_on: str
+    compute_price: str
+    categ_id: int | None = None
+    product_tmpl_id: int | None = None
+    product_id: int | None = None
+    min_quantity: float = 0.0
+    date_start: str | None = None
+    date_end: str | None = None
+    fixed_price: float | None = None
+    percent_price: float | None = None
+    base: str = "list_price"
+    base_pricelist_id: int | None = None
+    price_discount: float = 0.0
+    price_round: float = 0.0
+    price_surcharge: float = 0.0
+    price_min_margin: float = 0.0
+    price_max_margin: float = 0.0
 
 
 def _spec(index: int) -> tuple[str, float, float, bool]:
@@ -51,12 +92,23 @@ def _spec(index: int) -> tuple[str, float, float, bool]:
 
 def plan_pricelists(ctx: Context, templates: Sequence[Template], count: int) -> list[Pricelist]:
     rng = ctx.rng("product_pricelist")
+    # One tyre has no item on any derived pricelist, so their global rules (and with them
+    # Garage Tier B's chain through Garage Tier A) always price something.
+    fallback = next((i for i, t in enumerate(templates) if t.kind == "tyre" and t.active), None)
     out = []
     for index in range(count):
         name, discount, coverage, promotional = _spec(index)
-        covered = bytes(rng.random() < coverage for _ in templates)
+        tier_cut = coverage * TIER_SHARE
+        covered = bytearray(
+            TIERED if r < tier_cut else COVERED if r < coverage else NOT_COVERED
+            for r in (rng.random() for _ in templates)
+        )
+        if index and fallback is not None:
+            covered[fallback] = NOT_COVERED
+        if TIERED not in covered and COVERED in covered:
+            covered[covered.index(COVERED)] = TIERED  # every pricelist has tiers somewhere
         created = past(rng, ctx.as_of, 700, 60)
-        out.append(Pricelist(index + 1, name, discount, promotional, covered, created))
+        out.append(Pricelist(index + 1, name, discount, promotional, bytes(covered), created))
     return out
 
 
@@ -81,51 +133,131 @@ def pricelist_records(pricelists: Sequence[Pricelist]) -> list[Record]:
 
 ITEM_COLUMNS = (
     "id", "pricelist_id", "company_id", "currency_id", "date_start", "date_end",
-    "min_quantity", "applied_on", "categ_id", "product_tmpl_id", "product_id", "base",
-    "base_pricelist_id", "compute_price", "fixed_price", "percent_price", "price_discount",
-    *AUDIT_COLUMNS,
+    "min_quantity", "applied_on", "display_applied_on", "categ_id", "product_tmpl_id",
+    "product_id", "base", "base_pricelist_id", "compute_price", "fixed_price", "percent_price",
+    "price_discount", "price_round", "price_surcharge", "price_markup", "price_min_margin",
+    "price_max_margin", *AUDIT_COLUMNS,
 )  # fmt: skip
 
 
-def _rule_items(p: Pricelist) -> list[tuple[str, int | None, str, float]]:
-    """Fallback rules of a derived pricelist: (applied_on, category, compute_price, value)."""
+def base_pricelist(p: Pricelist) -> int:
+    """The pricelist the global rule of a derived pricelist is based on."""
+    return BASED_ON.get(p.id, PUBLIC_PRICELIST)
+
+
+def _rule_items(p: Pricelist, pricelists: Sequence[Pricelist]) -> list[Rule]:
+    """Fallback rules of a derived pricelist, for products without an item of their own."""
     if p.id == PUBLIC_PRICELIST:
         return []
+    based_on = base_pricelist(p)
+    base_discount = pricelists[based_on - 1].discount
+    # Relative to the base pricelist (negative: a markup on it), so the chain ends where
+    # the pricelist's own discount on the list price would.
+    relative = round((1 - (1 - p.discount) / (1 - base_discount)) * 100, 2)
+    percent = round(p.discount * 100, 2)
     return [
-        ("3_global", None, "formula", round(p.discount * 100, 2)),
-        ("2_product_category", CATEG_BY_KEY["bolts"], "percentage", round(p.discount * 100 + 5, 1)),
-    ]
+        Rule("3_global", "formula", base="pricelist", base_pricelist_id=based_on,
+             price_discount=relative),
+        Rule("2_product_category", "percentage", categ_id=CATEG_BY_KEY["bolts"],
+             percent_price=round(p.discount * 100 + 5, 1)),
+        # Alloy and steel wheels: list price less the discount and 2 % more, ending in .95.
+        Rule("2_product_category", "formula", categ_id=CATEG_BY_KEY["wheels"],
+             price_discount=round(percent + 2, 2), price_round=1.0, price_surcharge=-0.05),
+        # Accessories: cost plus a markup, rounded to 5 cents less one, at least 1 EUR and
+        # at most 40 EUR above cost.
+        Rule("2_product_category", "formula", categ_id=CATEG_BY_KEY["accessories"],
+             base="standard_price", price_discount=round(percent - 50, 2), price_round=0.05,
+             price_surcharge=-0.01, price_min_margin=1.0, price_max_margin=40.0),
+    ]  # fmt: skip
+
+
+def _window(as_of: datetime, start_days: int, days: int) -> tuple[str, str]:
+    """Whole days from as_of + start_days, the end inclusive up to its last second."""
+    start = (as_of + timedelta(days=start_days)).replace(hour=0, minute=0, second=0)
+    return ts(start), ts(start + timedelta(days=days, seconds=-1))
+
+
+# Actions relative to as_of: ended, running, and yet to start.
+PAST_WINDOW, RUNNING_WINDOW, FUTURE_WINDOW = (-75, 30), (-10, 31), (15, 30)
+
+
+def _dates(as_of: datetime, window: tuple[int, int]) -> dict[str, str]:
+    start, end = _window(as_of, *window)
+    return {"date_start": start, "date_end": end}
+
+
+def _showcase_items(templates: Sequence[Template], as_of: datetime) -> list[Rule]:
+    """Hand-made rules of the Public Pricelist, one per kind the bulk may miss in a small run.
+    They come after the bulk, so their higher ids put them first in Odoo's order among rules
+    of the same kind and minimum quantity (a promotion beats the product's regular item)."""
+    if not templates:
+        return []
+    whole = [t for t in templates if t.active and t.storable and t.price_targets == (None,)]
+    pool = whole or list(templates)
+    # A variant price over its template's price: the classic Odoo case.
+    multi = next(
+        (t for t in whole if len(t.variants) > 1),
+        next((t for t in templates if len(t.variants) > 1), pool[0]),
+    )
+    promo = [pool[k * len(pool) // 4] for k in range(4)]
+    variant = multi.variants[-1]
+    return [
+        Rule("0_product_variant", "fixed", product_tmpl_id=multi.id, product_id=variant.id,
+             fixed_price=round(multi.list_price * 0.93, 2)),
+        Rule("1_product", "fixed", product_tmpl_id=promo[0].id,
+             **_dates(as_of, PAST_WINDOW), fixed_price=round(promo[0].list_price * 0.8, 2)),
+        Rule("1_product", "percentage", product_tmpl_id=promo[1].id,
+             **_dates(as_of, RUNNING_WINDOW), percent_price=15.0),
+        Rule("1_product", "formula", product_tmpl_id=promo[2].id, **_dates(as_of, FUTURE_WINDOW),
+             price_discount=20.0, price_round=1.0, price_surcharge=-0.05),
+        Rule("1_product", "formula", product_tmpl_id=promo[3].id, base="standard_price",
+             price_discount=-40.0, price_round=1.0, price_surcharge=-0.01,
+             price_min_margin=5.0, price_max_margin=120.0),
+    ]  # fmt: skip
 
 
 def pricelist_item_table(
     ctx: Context, templates: Sequence[Template], pricelists: Sequence[Pricelist]
 ) -> TableRows:
+    showcase = _showcase_items(templates, ctx.as_of)
+
     def rows() -> Iterator[Row]:
         next_id = 1
         for p in pricelists:
             rng = ctx.rng(f"product_pricelist_item:{p.id}")
-            yield from _rule_rows(p, next_id)
-            next_id += len(_rule_items(p))
+            rules = _rule_items(p, pricelists)
+            yield from _rule_rows(p, rules, next_id)
+            next_id += len(rules)
             for row in _product_rows(ctx, p, templates, rng, next_id):
                 yield row
                 next_id += 1
+            if p.id == PUBLIC_PRICELIST:
+                yield from _rule_rows(p, showcase, next_id)
+                next_id += len(showcase)
 
+    targets = [len(t.price_targets) for t in templates]
     count = 0
     for p in pricelists:
-        targets = (len(t.price_targets) for t in templates)
-        count += sum(n for n, hit in zip(targets, p.covered, strict=True) if hit)
-        count += len(_rule_items(p))
+        count += sum(n * ITEMS_PER_TARGET[hit] for n, hit in zip(targets, p.covered, strict=True))
+        count += len(_rule_items(p, pricelists))
+        count += len(showcase) if p.id == PUBLIC_PRICELIST else 0
     return TableRows("product_pricelist_item", ITEM_COLUMNS, count, rows)
 
 
-def _rule_rows(p: Pricelist, first_id: int) -> Iterator[Row]:
+def _rule_rows(p: Pricelist, rules: Sequence[Rule], first_id: int) -> Iterator[Row]:
     created = ts(p.created)
-    for item_id, (applied_on, categ, compute, value) in enumerate(_rule_items(p), first_id):
-        formula = compute == "formula"
-        yield (item_id, p.id, COMPANY, EUR, None, None, 0.0, applied_on, categ, None, None,
-               "pricelist" if formula else "list_price", PUBLIC_PRICELIST if formula else None,
-               compute, None, None if formula else value, value if formula else 0.0,
-               ADMIN, created, ADMIN, created)  # fmt: skip
+    for item_id, r in enumerate(rules, first_id):
+        display = "2_product_category" if r.applied_on == "2_product_category" else "1_product"
+        yield (item_id, p.id, COMPANY, EUR, r.date_start, r.date_end, r.min_quantity,
+               r.applied_on, display, r.categ_id, r.product_tmpl_id, r.product_id, r.base,
+               r.base_pricelist_id, r.compute_price, r.fixed_price, r.percent_price,
+               r.price_discount, r.price_round, r.price_surcharge, _markup(r.price_discount),
+               r.price_min_margin, r.price_max_margin, ADMIN, created, ADMIN, created)  # fmt: skip
+
+
+def _markup(discount: float) -> float:
+    """Odoo 18's price_markup: the discount's negative (no -0.0)."""
+    return -discount if discount else 0.0
 
 
 def _product_rows(
@@ -136,7 +268,8 @@ def _product_rows(
     first_id: int,
 ) -> Iterator[Row]:
     """One item per covered template, or per variant where prices are per variant; a share
-    runs as a dated action, has a quantity break, is a percentage, or was edited later."""
+    runs as a dated action, has a quantity break, is a percentage, or was edited later.
+    Tiered products get items for larger quantities as well."""
     created = ts(p.created)
     edit_times = [ts(past(rng, ctx.as_of, 50)) for _ in range(64)]
     action_share = 1.0 if p.promotional else ACTION_SHARE
@@ -153,18 +286,31 @@ def _product_rows(
             edited = r < 0.12
             writer = rng.choice(SALES_USERS) if edited else ADMIN
             written = rng.choice(edit_times) if edited else created
-            yield (item_id, p.id, COMPANY, EUR, start, end, 4.0 if 0.5 < r < 0.54 else 0.0,
-                   "0_product_variant" if product_id else "1_product", None, t.id, product_id,
-                   "list_price", None, "percentage" if percent else "fixed",
-                   None if percent else round(t.list_price * factor, 2),
-                   round(p.discount * 100, 1) if percent else None, 0.0,
+            applied_on = "0_product_variant" if product_id else "1_product"
+            break_at = 4.0 if 0.5 < r < 0.54 and hit == COVERED else 0.0
+            price = round(t.list_price * factor, 2)
+            yield (item_id, p.id, COMPANY, EUR, start, end, break_at, applied_on, "1_product",
+                   None, t.id, product_id, "list_price", None,
+                   "percentage" if percent else "fixed", None if percent else price,
+                   round(p.discount * 100, 1) if percent else None, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
                    ADMIN, created, writer, written)  # fmt: skip
             item_id += 1
+            if hit == TIERED:
+                # Below the regular price (an action's price is not the reference).
+                if start or percent:
+                    price = t.list_price * (1 - p.discount)
+                for min_quantity, tier_factor in TIERS:
+                    yield (item_id, p.id, COMPANY, EUR, None, None, min_quantity, applied_on,
+                           "1_product", None, t.id, product_id, "list_price", None, "fixed",
+                           round(price * tier_factor, 2), None, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+                           ADMIN, created, writer, written)  # fmt: skip
+                    item_id += 1
 
 
 def _action_windows(rng: random.Random, as_of: datetime) -> list[tuple[str, str]]:
-    """Date windows around as_of: running, finished and upcoming actions."""
-    windows = []
+    """Date windows around as_of: an ended, a running and an upcoming action, then random
+    ones (running, finished and upcoming)."""
+    windows = [_window(as_of, *w) for w in (PAST_WINDOW, RUNNING_WINDOW, FUTURE_WINDOW)]
     for _ in range(12):
         start = (as_of + timedelta(days=rng.randint(-60, 30))).replace(hour=0, minute=0, second=0)
         length = timedelta(days=rng.choice((7, 14, 31, 45)), seconds=-1)

@@ -5,9 +5,11 @@
 -- Char -> varchar, Text/Html -> text, translatable Char/Text -> jsonb {"en_US": ...},
 -- Float with digits and Monetary -> numeric, Float without digits -> double precision,
 -- Selection -> varchar, Many2one -> integer FK named <table>_<column>_fkey, indexes named
--- <table>__<column>_index. Company-dependent fields (standard_price, ...) live in ir_property
--- in Odoo 17 and are therefore not columns here. Odoo uses trigram indexes where pg_trgm is
--- installed; these are btree so the schema needs no extension.
+-- <table>__<column>_index. Where the captured tables differ, Odoo 18's shape is used:
+-- product_product.standard_price is a company-dependent jsonb column {"<company id>": cost}
+-- (Odoo 17 kept it in ir_property) and product_pricelist_item has display_applied_on and
+-- price_markup. Odoo uses trigram indexes where pg_trgm is installed; these are btree so the
+-- schema needs no extension.
 --
 -- The file is idempotent and loadable in one go. The part after the post-load marker holds
 -- the foreign keys and indexes; the seeder runs it after COPY so the bulk load stays fast.
@@ -205,10 +207,13 @@ CREATE TABLE IF NOT EXISTS product_product (
     -- Comma-separated product_template_attribute_value ids ('' without attributes). The
     -- attribute tables are not modelled, so the ids only keep variants of a template apart.
     combination_indices varchar,
+    -- Company-dependent (Odoo 18): {"<company id>": cost}, NULL when no cost is set.
+    standard_price jsonb,
     active boolean,
     volume numeric,
     weight numeric,
     can_image_variant_1024_be_zoomed boolean,
+    lot_properties_definition jsonb,
     create_uid integer,
     create_date timestamp without time zone,
     write_uid integer,
@@ -238,6 +243,8 @@ CREATE TABLE IF NOT EXISTS product_pricelist_item (
     date_end timestamp without time zone,
     min_quantity numeric,
     applied_on varchar NOT NULL,
+    -- Odoo 18: what the form shows ('1_product' or '2_product_category').
+    display_applied_on varchar NOT NULL,
     categ_id integer,
     product_tmpl_id integer,
     product_id integer,
@@ -249,6 +256,8 @@ CREATE TABLE IF NOT EXISTS product_pricelist_item (
     price_discount numeric,
     price_round numeric,
     price_surcharge numeric,
+    -- Odoo 18: -price_discount (a markup of 25 % is a discount of -25 %).
+    price_markup numeric,
     price_min_margin numeric,
     price_max_margin numeric,
     create_uid integer,

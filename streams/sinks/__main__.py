@@ -1,11 +1,14 @@
-"""``python -m streams.sinks``: the materializer, every read-model sink in one process."""
+"""``python -m streams.sinks``: the materializer, every read-model sink in one process: the
+feed sinks of ``ENTITIES`` and the record sinks of ``COMPUTED``, one consumer, one
+transaction per batch (runner.py)."""
 
 from core.logs import configure_logging
 from core.settings import get_settings
 from readmodel.migrate import migrate
-from schemas.entities import ENTITIES
+from schemas.entities import COMPUTED, ENTITIES
 from streams.kafka.liveness import Watchdog
 from streams.sinks.feeds import feed_sink
+from streams.sinks.records import record_sink
 from streams.sinks.runner import SinkRunner
 
 if __name__ == "__main__":
@@ -13,6 +16,7 @@ if __name__ == "__main__":
     settings = get_settings()
     migrate(settings.readmodel_dsn)
     group = settings.materializer_group
-    runner = SinkRunner([feed_sink(e) for e in ENTITIES], settings, group, settings.readmodel_dsn)
+    sinks = [*(feed_sink(e) for e in ENTITIES), *(record_sink(c) for c in COMPUTED)]
+    runner = SinkRunner(sinks, settings, group, settings.readmodel_dsn)
     Watchdog("materializer", settings, group, runner.topics).start()
     runner.run()

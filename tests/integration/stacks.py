@@ -45,7 +45,7 @@ def start_stack(state_dir: Path) -> RunningStack:
     settings = isolated_settings(
         state_dir,
         demo_scale=60,
-        demo_pricelists=2,
+        demo_pricelists=3,
         # Generous: the contract run must not be throttled (limits are tested on their own
         # API processes, tests/integration/extra_api.py).
         rate_limit_webshop=TEST_RATE_LIMIT,

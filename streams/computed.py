@@ -1,0 +1,174 @@
+"""Computed-entity processors: several raw topics -> a computation -> keyed records.
+
+For each computed entity of the registry (schemas/entities.py ``COMPUTED``: pricelists,
+prices, stock), ``register`` adds one agent, ``compute_<entity>``, reading the raw topics of
+its source tables. Per event:
+
+1. **step** (decide; a failure dead-letters the event): parse the Debezium event, keep only
+   the columns the computation reads, merge unchanged-TOAST placeholders with the stored row.
+   If those columns did not change (Odoo's no-op ``write()``, a ``write_date`` touch) the event
+   has no effect at all. Otherwise the computation takes the row and names the subjects it may
+   move (streams/changes/prices.py, stock.py, pricelists.py).
+2. **effects**: store the row (faust table ``<entity>-rows``, backed by a changelog topic);
+   for each subject compute its records, compare with the last published ones (table
+   ``<entity>-published``) and publish only those that really changed, or ``deleted`` ones
+   (streams/changes/records.py). Large subject sets (a global rule: every variant) yield to
+   the event loop every ``CHUNK`` subjects so heartbeats and commits go on.
+
+A redelivered event (at or before the stored row's position: a crash before the offset
+commit) re-publishes the subjects' last published records unchanged, so a crash between
+"table written" and "record sent" never swallows a record; the sinks ignore positions they
+already hold. The computation lives in memory: after a restart it is rebuilt from the rows
+table once, before the first event (``Processor.load``).
+
+The computation needs all its rows in one process: its source topics have one partition
+(``ATRAXION_TOPIC_PARTITIONS`` = 1, the default).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import faust
+import orjson
+import structlog
+from faust.types import EventT
+
+from core.settings import Settings
+from schemas.avro_codec import codec
+from schemas.entities import ComputedEntity
+from schemas.odoo_tables import raw_topic
+from streams.changes.debezium import merge_unavailable, parse_change
+from streams.changes.pricelists import PricelistComputation
+from streams.changes.prices import PriceComputation
+from streams.changes.records import Computation, Record, decide
+from streams.changes.stock import StockComputation
+from streams.kafka.faust_io import process_events, send_deadletter
+
+log = structlog.get_logger(__name__)
+
+# What each computed entity of the registry computes with: its own module in streams/changes.
+COMPUTATIONS: dict[str, Callable[[], Computation]] = {
+    "pricelists": PricelistComputation,
+    "prices": PriceComputation,
+    "stock": StockComputation,
+}
+CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    row_key: str
+    stored: bytes | None  # the row to store; None: delete it
+    subjects: Iterable[Hashable]
+    position: tuple[int, int]
+    ts_ms: int
+    redelivered: bool
+
+
+class Processor:
+    """One computed entity's state: the computation, its rows and what it published."""
+
+    def __init__(self, app: faust.App, entity: ComputedEntity, settings: Settings) -> None:
+        self.entity = entity
+        self.computation = COMPUTATIONS[entity.name]()
+        self.sources = {raw_topic(settings.topic_prefix, t.name): t for t in entity.sources}
+        self.rows = app.Table(f"{entity.name}-rows", default=None, value_type=bytes)
+        self.published = app.Table(f"{entity.name}-published", default=None, value_type=bytes)
+        self.keys_of: dict[Hashable, set[str]] = {}  # subject -> keys published under it
+        self.loaded = False
+
+    def load(self) -> None:
+        """Rebuild the computation and the subject index from the recovered tables."""
+        rows = 0
+        for row_key, stored in self.rows.items():
+            table, _, row_id = row_key.partition(":")
+            self.computation.apply(table, int(row_id), orjson.loads(stored)["row"])
+            rows += 1
+        for key in self.published:
+            self.keys_of.setdefault(self.computation.subject_of(key), set()).add(key)
+        self.loaded = True
+        log.info("computed.loaded", entity=self.entity.name, rows=rows, keys=len(self.published))
+
+    def step(self, event: EventT) -> Applied | None:
+        if not self.loaded:
+            self.load()
+        source = self.sources[event.message.topic]
+        change = parse_change(event.key, event.value, source.json_columns)
+        if change is None:
+            return None
+        columns = self.computation.columns[source.name]
+        row_key = f"{source.name}:{change.row_id}"
+        stored = self.rows.get(row_key)
+        before = None if stored is None else orjson.loads(stored)
+        redelivered = before is not None and change.position <= tuple(before["pos"])
+        row = None
+        if change.after is not None:
+            kept = {c: v for c, v in change.after.items() if c in columns}
+            row = merge_unavailable(None if before is None else before["row"], kept)
+        if before is None and row is None:
+            return None  # the delete of a row never seen
+        if not redelivered and before is not None and row == before["row"]:
+            return None  # nothing this computation reads has changed
+        subjects = self.computation.apply(source.name, change.row_id, row)
+        new = None if row is None else orjson.dumps({"row": row, "pos": change.position})
+        return Applied(row_key, new, subjects, change.position, change.ts_ms, redelivered)
+
+    def published_of(self, subject: Hashable) -> dict[str, Record | None]:
+        return {k: _loads(self.published.get(k)) for k in self.keys_of.get(subject, ())}
+
+
+def register(app: faust.App, entity: ComputedEntity, settings: Settings) -> None:
+    """Add ``compute_<entity>`` and its tables to ``app``."""
+    processor = Processor(app, entity, settings)
+    avro = codec(entity.schema)
+    out = app.topic(entity.topic)
+    name = f"compute_{entity.name}"
+    computation = processor.computation
+
+    async def store_and_publish(event: EventT, applied: Applied) -> None:
+        if applied.stored is None:
+            processor.rows.pop(applied.row_key, None)
+        else:
+            processor.rows[applied.row_key] = applied.stored
+        for count, subject in enumerate(applied.subjects, start=1):
+            published = processor.published_of(subject)
+            try:
+                current = computation.records(subject)
+                records = decide(computation, current, published, applied.position, applied.ts_ms)
+            except Exception as exc:  # a bug for one subject must not stop every other one
+                log.exception("computed.subject_failed", entity=entity.name, subject=subject)
+                await send_deadletter(event, f"computing {subject}: {exc!r}", name)
+                continue
+            if applied.redelivered:
+                decided = {r["key"] for r in records}
+                records += [r for k, r in published.items() if r is not None and k not in decided]
+            for record in records:
+                await _publish(processor, out, avro.encode, subject, record)
+            if count % CHUNK == 0:
+                await asyncio.sleep(0)
+
+    async def compute(stream: Any) -> None:
+        await process_events(stream, name, processor.step, store_and_publish)
+
+    app.agent(app.topic(*processor.sources), name=name)(compute)
+
+
+async def _publish(
+    processor: Processor,
+    out: Any,
+    encode: Callable[[Record], bytes],
+    subject: Hashable,
+    record: Record,
+) -> None:
+    key = record["key"]
+    processor.published[key] = orjson.dumps(record)
+    processor.keys_of.setdefault(subject, set()).add(key)
+    await out.send(key=key.encode(), value=encode(record))
+
+
+def _loads(stored: bytes | None) -> Record | None:
+    return None if stored is None else orjson.loads(stored)
