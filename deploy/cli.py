@@ -38,8 +38,16 @@ def main(argv: list[str] | None = None) -> None:
         choices=["default", "full"],
         help="REPLICA IDENTITY for the Odoo tables when seeding",
     )
+    verify = commands.add_parser(
+        "verify",
+        help="compare the served prices and stock with what Odoo's rows give (exit 1 if they "
+        "differ); meaningful once the pipeline has caught up",
+    )
+    verify.add_argument("--show", type=int, default=10, help="differences to print per feed")
     _add_token_commands(commands)
     args = parser.parse_args(argv)
+    if args.command == "verify":
+        sys.exit(run_verify(args))
     if args.command == "up":
         sys.exit(run_up(args))
     if args.command == "token":
@@ -61,6 +69,28 @@ def _add_token_commands(commands: Any) -> None:
     actions.add_parser("list", help="list tokens (never their secrets)")
     revoke = actions.add_parser("revoke", help="revoke a token")
     revoke.add_argument("name")
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    import psycopg
+
+    from deploy.verify import differences, expected, served
+    from schemas.entities import COMPUTED
+
+    settings = get_settings()
+    found = 0
+    with (
+        psycopg.connect(settings.odoo_dsn) as odoo,
+        psycopg.connect(settings.readmodel_dsn) as readmodel,
+    ):
+        for entity in COMPUTED:
+            want = expected(odoo, entity)
+            wrong = differences(want, served(readmodel, entity))
+            print(f"{entity.name}: {len(want)} records, {len(wrong)} differences")
+            for line in wrong[: args.show]:
+                print(f"  {line}")
+            found += len(wrong)
+    return 1 if found else 0
 
 
 async def run_token(args: argparse.Namespace) -> int:

@@ -3,24 +3,28 @@ jsonb is declared by the entities that read it: schemas/entities.py.)"""
 
 from __future__ import annotations
 
-# The tables Debezium captures: the connector's table.include.list says the same (a unit test
-# holds them equal). Their raw topics are created up front with the configured partition
-# count: a consumer subscribing first would make the broker auto-create them with its own.
+# The tables Debezium captures: the connector's table.include.list says the same, in the
+# same order (a unit test holds them equal). Their raw topics are created up front with the
+# configured partition count: a consumer subscribing first would make the broker auto-create
+# them with its own.
 CAPTURED_TABLES: tuple[str, ...] = (
-    "product_template",
-    "product_product",
+    # Debezium's initial snapshot reads the tables in this order. What prices and stock are
+    # computed from comes before the products they are computed for, so that each entry is
+    # computed once with its rules present, not once per rule arriving after it.
     "product_category",
     "res_currency",
     "product_pricelist",
     "product_pricelist_item",
+    "stock_location",
+    "stock_quant",
     "product_supplierinfo",
+    "product_template",
+    "product_product",
     "res_partner",
     "sale_order",
     "sale_order_line",
     "purchase_order",
     "purchase_order_line",
-    "stock_quant",
-    "stock_location",
 )
 
 

@@ -18,6 +18,7 @@ from typing import Annotated, Any
 
 from fastapi import HTTPException, Path, Query, Response, status
 from psycopg import sql
+from starlette.convertors import Convertor, register_url_convertor
 
 from api.deps import DbConn
 from api.models.feeds import MAX_ID
@@ -39,6 +40,24 @@ def lookup_filter(description: str) -> Any:
 def lookup_path(name: str, description: str) -> Any:
     """A lookup column's value (an Odoo id) as the path segment ``{name}``."""
     return Annotated[int, Path(alias=name, ge=1, le=MAX_ID, description=description)]
+
+
+def register_key_convertor(name: str, key: KeyFormat) -> str:
+    """A Starlette path convertor matching only keys of ``key``'s format: ``/changed/{key:
+    <name>}`` then never matches ``/changed/batch-delete``, so that path answers only POST
+    (and its ``Allow`` header says so). Returns the path parameter suffix ``:<name>``."""
+
+    class KeyConvertor(Convertor[str]):
+        regex = key.body
+
+        def convert(self, value: str) -> str:
+            return value
+
+        def to_string(self, value: str) -> str:
+            return value
+
+    register_url_convertor(name, KeyConvertor())
+    return f":{name}"
 
 
 def key_path(key: KeyFormat) -> Any:

@@ -32,6 +32,7 @@ from api.routes.records import (
     lookup_filter,
     lookup_path,
     pending_cursor,
+    register_key_convertor,
 )
 from schemas.entities import STOCK
 
@@ -43,6 +44,7 @@ ProductFilter = lookup_filter("Only records of this product variant (product_pro
 SupplierId = lookup_path("supplierId", "res_partner.id of the vendor")
 ProductId = lookup_path("productId", "product_product.id")
 StockKey = key_path(STOCK_KEY)
+KEY_CONVERTOR = register_key_convertor("stock_key", STOCK_KEY)
 PendingCursor = pending_cursor(STOCK_KEY)
 KeyCursor = key_cursor(STOCK_KEY)
 StockBatch = stock.models.batch
@@ -126,7 +128,7 @@ async def lookup_stock(
 
 
 @router.delete(
-    "/changed/{key}",
+    f"/changed/{{key{KEY_CONVERTOR}}}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(404, 409, _409="Changed again since `version`"),
     name="mark_stock_record_processed",

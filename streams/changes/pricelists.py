@@ -51,6 +51,9 @@ class PricelistComputation:
             }
         }
 
+    def subjects(self) -> Iterable[Hashable]:
+        return list(self.pricelists)
+
     def subject_of(self, key: str) -> Hashable:
         return int(key)
 

@@ -229,6 +229,9 @@ class PriceComputation:
             }
         return out
 
+    def subjects(self) -> Iterable[Hashable]:
+        return product(list(self.pricelists), list(self.variants))
+
     def subject_of(self, key: str) -> Hashable:
         pricelist_id, variant_id, _ = key.split(":")
         return (int(pricelist_id), int(variant_id))

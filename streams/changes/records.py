@@ -37,6 +37,10 @@ class Computation(Protocol):
         """The subject a published key belongs to."""
         ...
 
+    def subjects(self) -> Iterable[Hashable]:
+        """Every subject that may have records now."""
+        ...
+
     def with_previous(self, fields: Fields, previous: Record | None) -> Fields:
         """``fields`` plus what the entity says about the previous record (previousPrice...)."""
         ...

@@ -188,6 +188,9 @@ class StockComputation:
                 out[key] = self._record(variant_id, variant, partner_id, quants, None)
         return out
 
+    def subjects(self) -> Iterable[Hashable]:
+        return list(self.variants)
+
     def subject_of(self, key: str) -> Hashable:
         return int(key.split(":")[1])
 

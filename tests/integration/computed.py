@@ -1,81 +1,33 @@
-"""What the computed feeds (prices, stock) should hold, computed straight from the Odoo
-database with the pure computations, and how to read them through the API."""
+"""How the integration tests read the computed feeds (prices, stock) through the API; what
+they should hold comes from deploy/verify.py (the pure computations over Odoo's rows)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime
-from decimal import Decimal
-from itertools import product
 from typing import Any
 
 import httpx
 import psycopg
-from psycopg import sql
 
-from streams.changes.prices import PriceComputation
-from streams.changes.records import Computation
-from streams.changes.stock import StockComputation
+from deploy.verify import expected
+from schemas.entities import PRICES as PRICE_ENTITY
+from schemas.entities import STOCK as STOCK_ENTITY
 
 PRICES = "/api/v1/pricelists"
 STOCK = "/api/v1/stocks"
-# The fields a price entry / stock record is compared on (the rest is bookkeeping).
-PRICE_FIELDS = ("price", "regularPrice", "isPromo", "dateStart", "dateEnd", "minQuantity")
-STOCK_FIELDS = ("quantity", "reservedQuantity", "price", "minQuantity", "leadTimeDays")
-_EPOCH = datetime(1970, 1, 1)
-
-
-def _as_debezium(value: Any) -> Any:
-    """A column value as Debezium's JSON converter delivers it with this stack's connector
-    settings (decimal.handling.mode=double, time.precision.mode=connect)."""
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, datetime):
-        return int((value - _EPOCH).total_seconds() * 1000)
-    if isinstance(value, date):
-        return (value - _EPOCH.date()).days
-    return value
-
-
-def load(odoo: psycopg.Connection, computation: Computation) -> Computation:
-    for table, columns in computation.columns.items():
-        query = sql.SQL("SELECT {} FROM {}").format(
-            sql.SQL(", ").join(sql.Identifier(c) for c in sorted(columns)), sql.Identifier(table)
-        )
-        with odoo.cursor(row_factory=psycopg.rows.dict_row) as cur:
-            for row in cur.execute(query):
-                converted = {c: _as_debezium(v) for c, v in row.items()}
-                list(computation.apply(table, converted["id"], converted))
-    return computation
 
 
 def expected_prices(odoo: psycopg.Connection) -> dict[str, dict[str, Any]]:
-    c = load(odoo, PriceComputation())
-    assert isinstance(c, PriceComputation)
-    out: dict[str, dict[str, Any]] = {}
-    for subject in product(list(c.pricelists), list(c.variants)):
-        out.update(c.records(subject))
-    return out
+    return expected(odoo, PRICE_ENTITY)
 
 
 def expected_stock(odoo: psycopg.Connection) -> dict[str, dict[str, Any]]:
-    c = load(odoo, StockComputation())
-    out: dict[str, dict[str, Any]] = {}
-    for variant_id in list(c.variants):  # type: ignore[attr-defined]
-        out.update(c.records(variant_id))
-    return out
+    return expected(odoo, STOCK_ENTITY)
 
 
-def moved(before: dict[str, dict], after: dict[str, dict], fields: tuple[str, ...]) -> set[str]:
-    """Keys whose compared fields differ, appeared or disappeared."""
-    keys = set(before) | set(after)
-    return {
-        k
-        for k in keys
-        if k not in before
-        or k not in after
-        or any(before[k].get(f) != after[k].get(f) for f in fields)
-    }
+def moved(before: dict[str, dict], after: dict[str, dict]) -> set[str]:
+    """Keys whose records differ, appeared or disappeared: what the processor publishes."""
+    return {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
 
 
 def pages(api: httpx.Client, path: str, **params: Any) -> Iterator[dict[str, Any]]:
@@ -108,19 +60,6 @@ def served_stock(api: httpx.Client, variant_ids: list[int]) -> dict[str, dict[st
         for record in pages(api, f"{STOCK}/by-product/{variant_id}"):
             served[record["key"]] = record
     return served
-
-
-def differences(
-    expected: dict[str, dict], served: dict[str, dict], fields: tuple[str, ...]
-) -> list[str]:
-    """Human-readable differences; empty when the feed holds exactly what is expected."""
-    out = [f"missing {k}" for k in sorted(set(expected) - set(served))]
-    out += [f"unexpected {k}" for k in sorted(set(served) - set(expected))]
-    for key in sorted(set(expected) & set(served)):
-        for field in fields:
-            if expected[key].get(field) != served[key].get(field):
-                out.append(f"{key}.{field}: {served[key].get(field)!r} != {expected[key][field]!r}")
-    return out
 
 
 def pending_prices(api: httpx.Client) -> dict[str, dict[str, Any]]:

@@ -24,7 +24,7 @@ import pytest
 from core.process_status import read_status, status_path
 from deploy.local.stack import ROOT, WATCHED, Stack
 from schemas.odoo_tables import CAPTURED_TABLES, raw_topic
-from schemas.topics import PRODUCTS_TOPIC
+from schemas.topics import DOMAIN_TOPICS, PRODUCTS_TOPIC
 from streams.kafka.topics import rekey_topics
 from tests.integration.feed import barrier, eventually, item, set_price, template_ids
 from tests.integration.stacks import RunningStack
@@ -119,7 +119,7 @@ def test_processors_report_themselves_live(local: Stack, api: httpx.Client, odoo
                 in (status["lag"])
             )
         else:
-            assert set(status["lag"]) == {f"{PRODUCTS_TOPIC}[0]"}
+            assert set(status["lag"]) == {f"{topic}[0]" for topic in DOMAIN_TOPICS}
         # The healthcheck compose runs.
         check = subprocess.run(
             [sys.executable, "-m", "streams.kafka.liveness", "check", process],

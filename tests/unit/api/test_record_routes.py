@@ -44,6 +44,24 @@ def client() -> Iterator[TestClient]:
 
 
 @pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("/api/v1/stocks/changed/17", 404),  # not a stock key: no such resource
+        ("/api/v1/stocks/changed/own:17:0", 404),
+        ("/api/v1/stocks/changed/batch-delete", 405),  # that path is POST only
+    ],
+)
+def test_a_path_that_is_no_stock_key_is_no_stock_record(
+    client: TestClient, url: str, status: int
+) -> None:
+    response = client.delete(url)
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM_JSON
+    if status == 405:
+        assert response.headers["allow"] == "POST"
+
+
+@pytest.mark.parametrize(
     ("method", "url"),
     [
         ("GET", "/api/v1/pricelists/updated?limit=0"),
@@ -67,9 +85,6 @@ def client() -> Iterator[TestClient]:
         ("GET", "/api/v1/stocks/by-product/17?cursor=own"),
         ("GET", "/api/v1/stocks/lookup"),  # product_id is required
         ("GET", "/api/v1/stocks/lookup?product_id=17&supplier_id=0"),
-        ("DELETE", "/api/v1/stocks/changed/17"),
-        ("DELETE", "/api/v1/stocks/changed/own:17:0"),
-        ("DELETE", "/api/v1/stocks/changed/batch-delete"),
         ("DELETE", "/api/v1/stocks/changed/own:17?version=1.2"),
     ],
 )
