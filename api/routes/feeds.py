@@ -13,10 +13,12 @@ it without parsing; the response models document the same shape.
 # in feed_router, which FastAPI must see as objects, not as names to resolve.
 
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Response, status
+from psycopg import sql
 from pydantic import BeforeValidator
 
 from api.deps import DbConn, require_scope
@@ -129,20 +131,32 @@ def feed_router(entity: Entity) -> APIRouter:
         return await _mark(conn, wanted)
 
     async def _mark(conn: DbConn, wanted: list[tuple[int, str | None]]) -> BatchProcessResult:
-        ids = [i for i, _ in wanted]
-        versions = [v for _, v in wanted]
-        async with conn.transaction():
-            marked = await (await conn.execute(mark_query, (ids, versions))).fetchall()
-            found = await (await conn.execute(existing_query, (ids,))).fetchall()
-        processed = {r["odoo_id"] for r in marked}
-        existing = {r["odoo_id"] for r in found}
-        return BatchProcessResult(
-            processed=sorted(processed),
-            notFound=sorted(set(ids) - existing),
-            changed=sorted(existing - processed),
+        processed, not_found, changed = await mark_versions(
+            conn, mark_query, existing_query, wanted, "odoo_id"
         )
+        return BatchProcessResult(processed=processed, notFound=not_found, changed=changed)
 
     return router
+
+
+async def mark_versions(
+    conn: DbConn,
+    mark_query: sql.Composable,
+    existing_query: sql.Composable,
+    wanted: Sequence[tuple[Any, str | None]],
+    id_column: str,
+) -> tuple[list[Any], list[Any], list[Any]]:
+    """Mark (id, version or None) processed, each only if unchanged since its version:
+    (processed, not found, changed since). One transaction: "changed" is then exactly
+    "exists but was not marked". For feeds and record feeds alike."""
+    ids = [i for i, _ in wanted]
+    versions = [v for _, v in wanted]
+    async with conn.transaction():
+        marked = await (await conn.execute(mark_query, (ids, versions))).fetchall()
+        found = await (await conn.execute(existing_query, (ids,))).fetchall()
+    processed = {r[id_column] for r in marked}
+    existing = {r[id_column] for r in found}
+    return sorted(processed), sorted(set(ids) - existing), sorted(existing - processed)
 
 
 def _decode_cursor(cursor: str) -> tuple[datetime, int]:

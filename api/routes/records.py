@@ -23,7 +23,7 @@ from starlette.convertors import Convertor, register_url_convertor
 from api.deps import DbConn
 from api.models.feeds import MAX_ID
 from api.models.records import KeyBatchResult, KeyFormat, RecordModels, record_models
-from api.routes.feeds import JSON
+from api.routes.feeds import JSON, mark_versions
 from readmodel import records as record_sql
 from schemas.entities import ComputedEntity
 
@@ -158,19 +158,10 @@ class RecordFeedRoutes:
 
     async def mark(self, conn: DbConn, wanted: Sequence[tuple[str, str | None]]) -> KeyBatchResult:
         """Mark (key, version or None) processed, each only if unchanged since its version."""
-        keys = [key for key, _ in wanted]
-        versions = [version for _, version in wanted]
-        # One transaction: "changed" is then exactly "exists but was not marked".
-        async with conn.transaction():
-            marked = await (await conn.execute(self._mark, (keys, versions))).fetchall()
-            found = await (await conn.execute(self._existing, (keys,))).fetchall()
-        processed = {r["key"] for r in marked}
-        existing = {r["key"] for r in found}
-        return KeyBatchResult(
-            processed=sorted(processed),
-            notFound=sorted(set(keys) - existing),
-            changed=sorted(existing - processed),
+        processed, not_found, changed = await mark_versions(
+            conn, self._mark, self._existing, wanted, "key"
         )
+        return KeyBatchResult(processed=processed, notFound=not_found, changed=changed)
 
     async def mark_batch(self, conn: DbConn, body: Any) -> KeyBatchResult:
         """A batch-delete body (``models.batch``): keys, and items with their versions."""

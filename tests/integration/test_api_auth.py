@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -41,6 +42,11 @@ def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
     return body
 
 
+# Path parameters that are not ids: a value of their format (a stock key must look like one
+# to reach the route at all).
+PATH_EXAMPLES = {"{name}": "nobody", "{key}": "own:1"}
+
+
 def operations(api: httpx.Client) -> list[tuple[str, str, list[str]]]:
     """(method, concrete path, required scopes) of every protected operation, from the
     live OpenAPI document."""
@@ -51,7 +57,7 @@ def operations(api: httpx.Client) -> list[tuple[str, str, list[str]]]:
             if "security" not in op:
                 continue
             (scopes,) = op["security"][0].values()
-            concrete = path.replace("{odoo_id}", "1").replace("{name}", "nobody")
+            concrete = re.sub(r"\{[A-Za-z_]+\}", lambda m: PATH_EXAMPLES.get(m[0], "1"), path)
             out.append((method.upper(), concrete, scopes))
     return out
 
