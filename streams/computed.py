@@ -130,6 +130,13 @@ class Processor:
 
 def register(app: faust.App, entity: ComputedEntity, settings: Settings) -> None:
     """Add ``compute_<entity>`` and its tables to ``app``."""
+    if settings.topic_partitions != 1:
+        # A rule moves prices of products in every partition: split over several workers,
+        # each would compute from a part of the rows and publish wrong prices.
+        raise ValueError(
+            f"computed entities ({entity.name}) need their source topics in one partition: "
+            f"ATRAXION_TOPIC_PARTITIONS is {settings.topic_partitions}, must be 1"
+        )
     processor = Processor(app, entity, settings)
     avro = codec(entity.schema)
     out = app.topic(entity.topic)
