@@ -119,9 +119,14 @@ class Bench:
             for name, table in FEEDS.items()
         }
 
-    def wait_idle(self, quiet_s: float = 8.0, timeout: float = 7200) -> float:
+    def wait_idle(
+        self,
+        quiet_s: float = 8.0,
+        timeout: float = 7200,
+        on_sample: Callable[[float], None] | None = None,
+    ) -> float:
         """Seconds until both lags have been 0 for ``quiet_s`` (Debezium included: a raw
-        topic that still grows shows as lag)."""
+        topic that still grows shows as lag). ``on_sample(elapsed)`` runs every second."""
         began = time.monotonic()
         quiet_since: float | None = None
         last_report = began
@@ -129,6 +134,8 @@ class Bench:
             self.stack.supervise_once()
             lags = self.lags()
             now = time.monotonic()
+            if on_sample is not None:
+                on_sample(now - began)
             if any(lags.values()):
                 quiet_since = None
             elif quiet_since is None:
@@ -144,31 +151,16 @@ class Bench:
 
     def snapshot(self) -> dict[str, Any]:
         progress("waiting for the snapshot of every feed")
-        began = time.monotonic()
-        grown: dict[str, float] = {}
+        grown: dict[str, float] = {}  # feed -> when it last grew
         sizes = self.sizes()
-        quiet_since: float | None = None
-        last_report = began
-        while True:
-            self.stack.supervise_once()
-            now = time.monotonic()
+
+        def track(elapsed: float) -> None:
+            nonlocal sizes
             current = self.sizes()
-            for name, size in current.items():
-                if size != sizes[name]:
-                    grown[name] = now - began
+            grown.update({name: elapsed for name, size in current.items() if size != sizes[name]})
             sizes = current
-            lags = self.lags()
-            if any(lags.values()):
-                quiet_since = None
-            elif quiet_since is None:
-                quiet_since = now
-            elif now - quiet_since >= 8:
-                break
-            if now - last_report >= 15:
-                progress(f"{now - began:.0f}s: feeds {sizes}, lags {lags}")
-                last_report = now
-            time.sleep(1)
-        idle_s = round(quiet_since - began, 1) if quiet_since else None
+
+        idle_s = self.wait_idle(on_sample=track)
         progress(f"snapshot served: {sizes}, idle after {idle_s}s")
         return {
             "idle_s": idle_s,

@@ -147,7 +147,7 @@ PRICES = ComputedEntity(
         # Odoo 18 keeps the cost in the row, as company-dependent jsonb.
         SourceTable("product_product", json_columns=frozenset({"standard_price"})),
         SourceTable("product_category"),
-        SourceTable("product_pricelist", json_columns=frozenset({"name"})),
+        SourceTable("product_pricelist"),  # its name is the pricelists entity's
         SourceTable("product_pricelist_item"),
         SourceTable("res_currency"),
     ),

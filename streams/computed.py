@@ -18,8 +18,8 @@ its source tables. Per event:
 A redelivered event (at or before the stored row's position: a crash before the offset
 commit) re-publishes the subjects' last published records unchanged, so a crash between
 "table written" and "record sent" never swallows a record; the sinks ignore positions they
-already hold. The computation lives in memory: after a restart it is rebuilt from the rows
-table once, before the first event (``Processor.load``).
+already hold. The computation lives in memory: after every table recovery (a restart, a
+rebalance) it is rebuilt from the rows table before any input event (``Processor.load``).
 
 The computation needs all its rows in one process: its source topics have one partition
 (``ATRAXION_TOPIC_PARTITIONS`` = 1, the default).
@@ -81,23 +81,27 @@ class Processor:
         # subject -> keys published under it (a tuple: most subjects have one or two keys,
         # and there are millions of subjects)
         self.keys_of: dict[Hashable, tuple[str, ...]] = {}
-        self.loaded = False
+        # Faust awaits this after every table recovery, before any input event is delivered.
+        self.rows.on_recover(self.load)
 
-    def load(self) -> None:
-        """Rebuild the computation and the subject index from the recovered tables."""
-        rows = 0
-        for row_key, stored in self.rows.items():
+    async def load(self) -> None:
+        """Rebuild the computation and the subject index from the recovered tables (after a
+        restart or a rebalance), yielding every ``CHUNK`` rows: millions of rows take tens of
+        seconds, and heartbeats must go on meanwhile."""
+        self.computation = COMPUTATIONS[self.entity.name]()
+        self.keys_of = {}
+        for count, (row_key, stored) in enumerate(list(self.rows.items()), start=1):
             table, _, row_id = row_key.partition(":")
             self.computation.apply(table, int(row_id), orjson.loads(stored)["row"])
-            rows += 1
-        for key in self.published:
+            if count % CHUNK == 0:
+                await asyncio.sleep(0)
+        for key in list(self.published):
             self.remember(self.computation.subject_of(key), key)
-        self.loaded = True
-        log.info("computed.loaded", entity=self.entity.name, rows=rows, keys=len(self.published))
+        log.info(
+            "computed.loaded", entity=self.entity.name, rows=len(self.rows), keys=len(self.keys_of)
+        )
 
     def step(self, event: EventT) -> Applied | None:
-        if not self.loaded:
-            self.load()
         source = self.sources[event.message.topic]
         change = parse_change(event.key, event.value, source.json_columns)
         if change is None:
@@ -141,7 +145,6 @@ def register(app: faust.App, entity: ComputedEntity, settings: Settings) -> None
     avro = codec(entity.schema)
     out = app.topic(entity.topic)
     name = f"compute_{entity.name}"
-    computation = processor.computation
 
     async def store_and_publish(event: EventT, applied: Applied) -> None:
         if applied.stored is None:
@@ -151,6 +154,7 @@ def register(app: faust.App, entity: ComputedEntity, settings: Settings) -> None
         for count, subject in enumerate(applied.subjects, start=1):
             published = processor.published_of(subject)
             try:
+                computation = processor.computation
                 current = computation.records(subject)
                 records = decide(computation, current, published, applied.position, applied.ts_ms)
             except Exception as exc:  # a bug for one subject must not stop every other one
