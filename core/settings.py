@@ -14,6 +14,9 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.dsn import Dsn
+from core.dsn import parse as parse_dsn
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
@@ -30,9 +33,16 @@ class Settings(BaseSettings):
     pg_password: str = ""
     odoo_db: str = "odoo"
     readmodel_db: str = "atraxion"
-    # Full libpq URLs override the host/port/user/db parts above (production sets these).
+    # Full libpq connection strings (URL or keywords) override the host/port/user/db parts
+    # above. ATRAXION_ODOO_DSN set: the Odoo database is an existing one (``atraxion up
+    # --odoo-dsn``): never seeded or altered; the embedded PostgreSQL holds the read model only.
     odoo_dsn_override: str | None = Field(default=None, alias="ATRAXION_ODOO_DSN")
     readmodel_dsn_override: str | None = Field(default=None, alias="ATRAXION_READMODEL_DSN")
+    # What Atraxion creates in the Odoo database (README "Run against your Odoo"): Debezium's
+    # logical replication slot and publication. Two stacks capturing one database need
+    # different names.
+    slot_name: str = "atraxion"
+    publication_name: str = "atraxion"
 
     # Kafka-protocol broker.
     kafka_bootstrap: str = "127.0.0.1:59092"
@@ -128,6 +138,8 @@ class Settings(BaseSettings):
     # Demo data.
     demo_scale: int = 200
     demo_pricelists: int = 3
+    # The Odoo major version whose table shapes the demo database takes (16, 17, 18 or 19).
+    demo_odoo_version: int = 18
 
     # Change detection.
     diff_float_tolerance: float = 1e-6
@@ -150,6 +162,16 @@ class Settings(BaseSettings):
     @property
     def odoo_dsn(self) -> str:
         return self.odoo_dsn_override or self._pg_url(self.odoo_db)
+
+    @property
+    def odoo_is_external(self) -> bool:
+        """The Odoo database is the user's own (ATRAXION_ODOO_DSN), not the embedded demo."""
+        return bool(self.odoo_dsn_override)
+
+    @property
+    def odoo(self) -> Dsn:
+        """The Odoo connection's parts (``DsnError`` when ATRAXION_ODOO_DSN is malformed)."""
+        return parse_dsn(self.odoo_dsn)
 
     @property
     def readmodel_dsn(self) -> str:

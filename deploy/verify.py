@@ -3,7 +3,10 @@ database with the processors' own pure computations, against what the read model
 
 Used by the integration tests and ``bench.prices``; reads Odoo's rows as Debezium delivers
 them with this stack's connector settings (``decimal.handling.mode=double``,
-``time.precision.mode=connect``: numerics as floats, timestamps as ms since the epoch).
+``time.precision.mode=connect``: numerics as floats, timestamps as ms since the epoch, jsonb
+decoded as the processors decode it). Any Odoo version from 16 to 19: a table or column the
+database lacks is read as Debezium captures it, not at all (product costs come from
+ir_property rows up to Odoo 17, from product_product.standard_price from 18).
 """
 
 from __future__ import annotations
@@ -33,16 +36,31 @@ def as_debezium(value: Any) -> Any:
     return value
 
 
+def columns_of(odoo: psycopg.Connection, table: str) -> set[str]:
+    """The columns ``table`` has in this database (none when the table does not exist)."""
+    rows = odoo.execute(
+        "SELECT column_name FROM information_schema.columns"
+        " WHERE table_schema = current_schema() AND table_name = %s",
+        (table,),
+    )
+    return {str(name) for (name,) in rows}
+
+
 def load(odoo: psycopg.Connection, computation: Computation) -> Computation:
-    """Feed every row of the computation's tables to it."""
-    for table, columns in computation.columns.items():
+    """Feed every row of the computation's tables to it: the columns it reads that the
+    database has, only the rows it reads."""
+    for table, wanted in computation.columns.items():
+        present = sorted(wanted & columns_of(odoo, table))
+        if not present:
+            continue  # a table of other Odoo versions (ir_property from 18 on)
         query = sql.SQL("SELECT {} FROM {}").format(
-            sql.SQL(", ").join(sql.Identifier(c) for c in sorted(columns)), sql.Identifier(table)
+            sql.SQL(", ").join(sql.Identifier(c) for c in present), sql.Identifier(table)
         )
         with odoo.cursor(row_factory=dict_row) as cur:
             for row in cur.execute(query):
                 converted = {c: as_debezium(v) for c, v in row.items()}
-                list(computation.apply(table, converted["id"], converted))
+                if computation.relevant(table, converted):
+                    list(computation.apply(table, converted["id"], converted))
     return computation
 
 

@@ -20,8 +20,10 @@ class SourceTable:
     """An Odoo table captured by Debezium."""
 
     name: str
-    # Odoo 16+ stores translatable fields as jsonb ({"en_US": ...}); Debezium's JSON converter
-    # delivers jsonb as a string, so these columns are decoded before diffing.
+    # Odoo 16+ stores translatable fields as jsonb ({"en_US": ...}), Odoo 18+ company-dependent
+    # ones too ({"<company id>": value}); Debezium's JSON converter delivers jsonb as a string,
+    # so these columns are decoded before diffing. A column listed here that a version lacks,
+    # or keeps in another type (an integer, before 18), is left as it comes.
     json_columns: frozenset[str] = frozenset()
 
 
@@ -78,10 +80,39 @@ PRODUCTS = Entity(
         parent=SourceTable(
             "product_template",
             json_columns=frozenset(
-                {"name", "description", "description_sale", "description_purchase"}
+                {
+                    # translated
+                    "name",
+                    "description",
+                    "description_sale",
+                    "description_purchase",
+                    "description_picking",
+                    "description_pickingout",
+                    "description_pickingin",
+                    # properties (17+)
+                    "product_properties",
+                    # company-dependent (18+)
+                    "responsible_id",
+                    "property_stock_production",
+                    "property_stock_inventory",
+                    "property_account_income_id",
+                    "property_account_expense_id",
+                    "property_account_creditor_price_difference",
+                    "service_to_purchase",
+                }
             ),
         ),
-        children=(ChildRows(SourceTable("product_product"), "product_tmpl_id", "variants"),),
+        children=(
+            ChildRows(
+                SourceTable(
+                    "product_product",
+                    # company-dependent cost (18+), lot properties definition (17+)
+                    json_columns=frozenset({"standard_price", "lot_properties_definition"}),
+                ),
+                "product_tmpl_id",
+                "variants",
+            ),
+        ),
         external_id_column="default_code",
     ),
     feed=Feed(
@@ -144,8 +175,10 @@ PRICES = ComputedEntity(
     schema="price_entry",
     sources=(
         SourceTable("product_template"),
-        # Odoo 18 keeps the cost in the row, as company-dependent jsonb.
+        # Odoo 18+ keeps the cost in the row, as company-dependent jsonb; Odoo 16/17 in
+        # ir_property rows named standard_price (only those are kept).
         SourceTable("product_product", json_columns=frozenset({"standard_price"})),
+        SourceTable("ir_property"),
         SourceTable("product_category"),
         SourceTable("product_pricelist"),  # its name is the pricelists entity's
         SourceTable("product_pricelist_item"),

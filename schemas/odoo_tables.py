@@ -13,6 +13,9 @@ CAPTURED_TABLES: tuple[str, ...] = (
     # computed once with its rules present, not once per rule arriving after it.
     "product_category",
     "res_currency",
+    # Product costs up to Odoo 17 (company-dependent values; 18 keeps them in the row). A table
+    # a version lacks is simply not captured: the filtered publication lists existing tables.
+    "ir_property",
     "product_pricelist",
     "product_pricelist_item",
     "stock_location",

@@ -6,9 +6,11 @@ its source tables. Per event:
 
 1. **step** (decide; a failure dead-letters the event): parse the Debezium event, keep only
    the columns the computation reads, merge unchanged-TOAST placeholders with the stored row.
-   If those columns did not change (Odoo's no-op ``write()``, a ``write_date`` touch) the event
-   has no effect at all. Otherwise the computation takes the row and names the subjects it may
-   move (streams/changes/prices.py, stock.py, pricelists.py).
+   A row the computation does not read (an ir_property row that is no product cost) counts
+   as absent: never stored. If those columns did not change (Odoo's no-op ``write()``, a
+   ``write_date`` touch) the event has no effect at all. Otherwise the computation takes the
+   row and names the subjects it may move (streams/changes/prices.py, stock.py,
+   pricelists.py).
 2. **effects**: store the row (faust table ``<entity>-rows``, backed by a changelog topic);
    for each subject compute its records, compare with the last published ones (table
    ``<entity>-published``) and publish only those that really changed, or ``deleted`` ones
@@ -115,8 +117,10 @@ class Processor:
         if change.after is not None:
             kept = {c: v for c, v in change.after.items() if c in columns}
             row = merge_unavailable(None if before is None else before["row"], kept)
+            if not self.computation.relevant(source.name, row):
+                row = None
         if before is None and row is None:
-            return None  # the delete of a row never seen
+            return None  # the delete of a row never seen, or a row not read at all
         if not redelivered and before is not None and row == before["row"]:
             return None  # nothing this computation reads has changed
         subjects = self.computation.apply(source.name, change.row_id, row)

@@ -59,12 +59,13 @@ async def get_token(conn: DbConn, name: TokenName) -> TokenPublic:
     responses=problem_responses(404),
 )
 async def revoke_token(request: Request, conn: DbConn, name: TokenName) -> Response:
-    """Revoke a token (idempotent). This worker forgets it at once; the other workers within
-    ``ATRAXION_API_TOKEN_CACHE_TTL_S`` seconds (5 by default)."""
+    """Revoke a token (idempotent: a revoked token answers 204 again and keeps its
+    ``revokedAt``, which ``GET`` shows). This worker forgets it at once; the other workers
+    within ``ATRAXION_API_TOKEN_CACHE_TTL_S`` seconds (5 by default)."""
     revoked = await store.revoke_token(conn, name)
     if revoked is None:
         raise ApiProblem(404, f"No token named {name!r}.")
-    request.app.state.guard.forget(revoked[1])
+    request.app.state.guard.forget(revoked.token_hash)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

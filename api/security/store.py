@@ -110,22 +110,36 @@ async def get_token(conn: AsyncConnection, name: str) -> TokenRecord | None:
     return _record(row) if row else None
 
 
-async def revoke_token(conn: AsyncConnection, name: str) -> tuple[TokenRecord, str] | None:
-    """Deactivate ``name`` (idempotent); returns the record and the hash to forget, or None
-    when there is no such token."""
+@dataclass(frozen=True)
+class Revoked:
+    record: TokenRecord  # as it is now revoked
+    token_hash: str  # for the API's token cache to forget
+    already: bool  # revoked before this call: nothing changed (record.revoked_at says when)
+
+
+async def revoke_token(conn: AsyncConnection, name: str) -> Revoked | None:
+    """Deactivate ``name``, or None when there is no such token. A token revoked already
+    stays as it was (``already``), its revocation time included."""
     cur = conn.cursor(row_factory=dict_row)
     async with conn.transaction():
         await cur.execute(
-            f"""UPDATE api_token
-                   SET active = false, revoked_at = coalesce(revoked_at, now())
-                 WHERE name = %s
-             RETURNING {COLUMNS}, token_hash""",
-            (name,),
+            f"SELECT {COLUMNS}, token_hash FROM api_token WHERE name = %s FOR UPDATE", (name,)
         )
         row = await cur.fetchone()
-        if row is not None:
-            await cur.execute("DELETE FROM api_rate_limit WHERE token_id = %s", (row["id"],))
-    return (_record(row), row["token_hash"]) if row else None
+        if row is None:
+            return None
+        if not row["active"]:
+            return Revoked(_record(row), row["token_hash"], already=True)
+        await cur.execute(
+            f"""UPDATE api_token SET active = false, revoked_at = coalesce(revoked_at, now())
+                 WHERE id = %s
+             RETURNING {COLUMNS}, token_hash""",
+            (row["id"],),
+        )
+        row = await cur.fetchone()
+        assert row is not None  # locked above
+        await cur.execute("DELETE FROM api_rate_limit WHERE token_id = %s", (row["id"],))
+    return Revoked(_record(row), row["token_hash"], already=False)
 
 
 def mint_tokens(dsn: str, names: Mapping[str, Iterable[str]]) -> dict[str, str]:

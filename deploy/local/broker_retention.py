@@ -40,6 +40,7 @@ from confluent_kafka import (
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from core.settings import Settings
+from streams.kafka.clients import LIBRDKAFKA_LOG
 from streams.kafka.retention import (
     RecordMeta,
     RetentionPolicy,
@@ -67,7 +68,7 @@ class PartitionRewrite:
 
 def broker_size(settings: Settings) -> dict[Partition, int]:
     """Records per partition (every partition starts at 0 on Tansu: nothing is ever deleted)."""
-    admin = AdminClient({"bootstrap.servers": settings.kafka_bootstrap})
+    admin = AdminClient({"bootstrap.servers": settings.kafka_bootstrap, **LIBRDKAFKA_LOG})
     topics = admin.list_topics(timeout=30).topics
     partitions = [(name, p) for name, meta in topics.items() for p in meta.partitions]
     return log_end_offsets(settings.kafka_bootstrap, partitions)
@@ -77,7 +78,7 @@ def rewrite(settings: Settings) -> list[PartitionRewrite]:
     """Apply every topic's retention by rewriting it; call only while nothing else uses the
     broker. Returns the partitions rewritten (topics that would not shrink are left alone)."""
     bootstrap = settings.kafka_bootstrap
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin = AdminClient({"bootstrap.servers": bootstrap, **LIBRDKAFKA_LOG})
     ends = broker_size(settings)
     partitions: dict[str, list[int]] = defaultdict(list)
     for topic, partition in sorted(ends):
@@ -147,6 +148,7 @@ def _read_partition(bootstrap: str, topic: str, partition: int, end: int) -> lis
             "group.id": f"atraxion-rewrite-{uuid.uuid4().hex}",
             "enable.auto.commit": False,
             "fetch.wait.max.ms": READ_FETCH_WAIT_MS,
+            **LIBRDKAFKA_LOG,
         }
     )
     records: list[Message] = []
@@ -196,6 +198,7 @@ def _write_back(bootstrap: str, kept: dict[Partition, list[Message]]) -> None:
             "linger.ms": 100,
             "batch.size": 1_000_000,
             "acks": "all",
+            **LIBRDKAFKA_LOG,
             "enable.idempotence": False,
             # Keep the order within a partition even when a send is retried.
             "max.in.flight.requests.per.connection": 1,
@@ -258,7 +261,12 @@ def _commit_outside(
     deletes the group (nobody is in it: every user of the broker is stopped) and commits
     again, every offset of the group."""
     consumer = Consumer(
-        {"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False}
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": group,
+            "enable.auto.commit": False,
+            **LIBRDKAFKA_LOG,
+        }
     )
     try:
         try:

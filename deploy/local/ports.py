@@ -1,12 +1,61 @@
-"""Free loopback ports, for stacks that must not collide with a running one."""
+"""The loopback ports of the embedded stack: which ones it listens on, whether they are free,
+and free ones for stacks that must not collide with a running one."""
 
 from __future__ import annotations
 
 import socket
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from core.settings import Settings
+
+
+@dataclass(frozen=True)
+class Port:
+    host: str
+    port: int
+    purpose: str  # what listens there
+    setting: str  # the environment variable that moves it
+
+    def moved_to(self, port: int) -> str:
+        """The setting that moves this listener to ``port``, as an environment assignment."""
+        if self.setting == "ATRAXION_KAFKA_BOOTSTRAP":
+            return f"{self.setting}={self.host}:{port}"
+        return f"{self.setting}={port}"
+
+
+def stack_ports(settings: Settings) -> list[Port]:
+    """Every port the embedded stack listens on, with the setting that moves it."""
+    kafka_host, _, kafka_port = settings.kafka_bootstrap.rpartition(":")
+    return [
+        Port(settings.pg_host, settings.pg_port, "PostgreSQL", "ATRAXION_PG_PORT"),
+        Port(kafka_host, int(kafka_port), "broker", "ATRAXION_KAFKA_BOOTSTRAP"),
+        Port(settings.api_host, settings.api_port, "API", "ATRAXION_API_PORT"),
+        Port(
+            "127.0.0.1", settings.streams_web_port, "processors' web", "ATRAXION_STREAMS_WEB_PORT"
+        ),
+    ]
+
+
+def busy_ports(settings: Settings) -> list[Port]:
+    return [p for p in stack_ports(settings) if not is_free(p.host, p.port)]
+
+
+def is_free(host: str, port: int) -> bool:
+    """Nothing listens on ``host:port`` and it can be bound (SO_REUSEADDR, as servers do, so
+    that connections of a stopped stack in TIME_WAIT do not count)."""
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        if probe.connect_ex((host, port)) == 0:
+            return False
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
 
 
 def free_port() -> int:

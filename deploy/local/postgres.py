@@ -125,7 +125,17 @@ def init_cluster(settings: Settings, data_dir: Path) -> bool:
     return True
 
 
-def server(settings: Settings, data_dir: Path, env: dict[str, str], log_dir: Path) -> Child:
+def server(
+    settings: Settings,
+    data_dir: Path,
+    env: dict[str, str],
+    log_dir: Path,
+    *,
+    name: str = "postgres",
+    overrides: dict[str, str] | None = None,
+) -> Child:
+    """The server of ``data_dir`` on ``settings.pg_host:pg_port``; ``overrides`` replace its
+    options (tests start clusters as users' servers may be, e.g. ``wal_level=replica``)."""
     options = {
         "listen_addresses": settings.pg_host,
         "port": str(settings.pg_port),
@@ -137,12 +147,13 @@ def server(settings: Settings, data_dir: Path, env: dict[str, str], log_dir: Pat
         "shared_buffers": "128MB",
         "max_connections": "100",
     }
+    options.update(overrides or {})
     argv = [str(bin_dir() / "postgres"), "-D", str(data_dir)]
-    for name, value in options.items():
-        argv += ["-c", f"{name}={value}"]
+    for option, value in options.items():
+        argv += ["-c", f"{option}={value}"]
     # SIGINT is PostgreSQL's "fast" shutdown; SIGTERM ("smart") would wait for every client.
     return Child(
-        "postgres",
+        name,
         argv,
         env=env,
         log_dir=log_dir,

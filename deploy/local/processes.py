@@ -1,12 +1,19 @@
 """Child processes of the embedded stack: started with their own log file, stopped politely
 (SIGTERM, then SIGKILL after a grace period), watched for unexpected exits and restarted with
-backoff (``restart_delay``)."""
+backoff (``restart_delay``).
+
+Children never outlive the supervisor: on Linux each one asks the kernel for its stop signal
+when the supervisor dies (``prctl(PR_SET_PDEATHSIG)``), however the supervisor ends (kill -9
+included), so no orphaned PostgreSQL or broker holds the ports and the replication slot.
+"""
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections import deque
 from collections.abc import Callable
@@ -28,8 +35,10 @@ class Child:
         user: str | None = None,
         cwd: Path | None = None,
         stop_signal: signal.Signals = signal.SIGTERM,
+        on_start: Callable[[Child], None] | None = None,
     ) -> None:
         self.name = name
+        self.on_start = on_start  # e.g. put the pid on record (deploy/local/run_record.py)
         self.argv = argv
         self.env = env
         self.user = user
@@ -54,7 +63,10 @@ class Child:
                 user=self.user,
                 cwd=self.cwd,
                 start_new_session=True,  # Ctrl-C reaches the supervisor only; it stops us in order
+                preexec_fn=_die_with_parent(self.stop_signal),
             )
+        if self.on_start is not None:
+            self.on_start(self)
         log.info("process.started", process=self.name, pid=self.proc.pid, log=str(self.log_path))
 
     @property
@@ -112,6 +124,28 @@ class Child:
 
     def log_size(self) -> int:
         return self.log_path.stat().st_size if self.log_path.exists() else 0
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(signum: signal.Signals) -> Callable[[], None] | None:
+    """A preexec function asking the kernel to send ``signum`` to the child when the
+    supervisor dies. It runs in the forked child after the switch to another OS user (which
+    would clear the request), before exec (which keeps it). The kernel ties the request to
+    the thread that forks: children are started from the supervisor's main thread. None off
+    Linux."""
+    if not sys.platform.startswith("linux"):
+        return None
+    libc = ctypes.CDLL(None, use_errno=True)
+    parent = os.getpid()
+
+    def request() -> None:
+        libc.prctl(_PR_SET_PDEATHSIG, int(signum), 0, 0, 0)
+        if os.getppid() != parent:  # the supervisor died before the request took effect
+            os.kill(os.getpid(), int(signum))
+
+    return request
 
 
 class ProcessDied(RuntimeError):

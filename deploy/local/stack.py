@@ -2,7 +2,11 @@
 processors + the view materializer + the API, each a supervised child process.
 
 Start order and readiness (each step waits for the previous one):
-  postgres      accepts connections; databases exist; demo Odoo data seeded if new
+  preflight     no earlier run of this state folder still running (orphans of a killed one
+                are stopped), every port free, an existing Odoo database fit for capture
+                (deploy/preflight.py); a failure stops the start before anything is created
+  postgres      accepts connections; databases exist; demo Odoo data seeded if new (an
+                existing Odoo database, ATRAXION_ODOO_DSN, is never seeded or altered)
   broker        answers metadata; owned topics created
   connect       Debezium connector task RUNNING (it snapshots, then streams)
   streams       faust worker ready
@@ -14,18 +18,23 @@ status (streams/kafka/liveness.py) says stalled or has gone stale, is (killed an
 again after a backoff; PostgreSQL or the broker dying ends the stack (ProcessDied).
 
 The broker keeps topics in memory only, so each start is a fresh capture: the replication
-slot, Connect offsets and the read model are reset and Debezium snapshots the Odoo tables
-again. The Odoo database itself persists in ``<state_dir>/postgres`` (``--reset-odoo``
-re-seeds it).
+slot (``slot_name``, dropped only when no one uses it), Connect offsets and the read model are
+reset and Debezium snapshots the Odoo tables again. The demo Odoo database persists in
+``<state_dir>/postgres`` (``--reset-odoo`` re-seeds it).
+
+Each step is reported to a ``StartProgress`` (deploy/local/progress.py): log events by
+default, spinners and bars on a terminal (deploy/console.py).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,18 +46,22 @@ import structlog
 from psycopg import sql
 
 from api.security.store import mint_tokens
+from core.dsn import redact
 from core.process_status import default_max_age, read_status, status_path, status_problem
 from core.settings import Settings
+from deploy import preflight
 from deploy.local import broker, broker_retention, postgres
 from deploy.local.processes import Child, ProcessDied, restart_delay, wait_until
+from deploy.local.progress import LogProgress, StartProgress
+from deploy.local.run_record import RunRecord, stop_processes
 from deploy.odoo_demo import ensure_database, seed
+from deploy.preflight import Check, PreflightFailed
 from readmodel.migrate import derived_tables, migrate
 from streams.kafka.topics import ensure_topics
 
 log = structlog.get_logger(__name__)
 ROOT = Path(__file__).resolve().parents[2]
 CONNECTOR_FILE = ROOT / "connectors" / "odoo-postgres" / "register-odoo-postgres.json"
-SLOT_NAME = "atraxion"
 # One API token per scope, rotated at every start; the secrets go to stack.json ("tokens").
 LOCAL_TOKENS = {"webshop": "local-webshop", "odoo": "local-odoo", "admin": "local-admin"}
 # Children the supervisor restarts. PostgreSQL and the broker are not among them: the broker
@@ -67,6 +80,7 @@ class PythonProcess:
     args: tuple[str, ...]
     ready: str
     timeout: float
+    label: str  # what a person reads while it starts
 
 
 PROCESSES: dict[str, PythonProcess] = {
@@ -74,9 +88,14 @@ PROCESSES: dict[str, PythonProcess] = {
         ("-m", "connectors.connect_worker", "--connector", str(CONNECTOR_FILE)),
         "connector.running",
         180,
+        "Debezium (Kafka Connect)",
     ),
-    "streams": PythonProcess(("-m", "streams", "worker", "-l", "info"), "Worker ready", 120),
-    "materializer": PythonProcess(("-m", "streams.sinks"), "sink.started", 60),
+    "streams": PythonProcess(
+        ("-m", "streams", "worker", "-l", "info"), "Worker ready", 120, "Processors (faust)"
+    ),
+    "materializer": PythonProcess(
+        ("-m", "streams.sinks"), "sink.started", 60, "Read-model materializer"
+    ),
 }
 
 
@@ -99,8 +118,10 @@ class Stack:
         reset_odoo: bool = False,
         replica_identity: str | None = None,
         throwaway: bool = False,
+        progress: StartProgress | None = None,
     ) -> None:
         self.reset_odoo = reset_odoo
+        self.progress: StartProgress = progress or LogProgress()
         # A throwaway stack (tests, benchmarks) deletes its PostgreSQL data when it stops.
         self.throwaway = throwaway
         self.replica_identity = replica_identity
@@ -114,6 +135,10 @@ class Stack:
         self._records_after_rewrite = 0
         self.restart_attempts: dict[str, int] = {}  # consecutive restarts per child
         self._restart_due: dict[str, float] = {}  # child -> monotonic time of its restart
+        self.run_record = RunRecord(self.state_dir)
+        # Set once preflight passed and this stack put itself on record: before that, stop()
+        # must not touch the state folder (it may be another running stack's).
+        self.claimed = False
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -124,7 +149,10 @@ class Stack:
         self.env["ATRAXION_STATE_DIR"] = str(self.state_dir)
 
     def start(self) -> None:
+        """Preflight, then every child in order; PreflightFailed (nothing started, nothing
+        touched) or the failure of a step (what started is stopped again)."""
         began = time.monotonic()
+        self.preflight()
         self.log_dir.mkdir(parents=True, exist_ok=True)
         try:
             self.start_infrastructure()
@@ -139,6 +167,66 @@ class Stack:
         self.write_stack_file()
         log.info("stack.ready", seconds=self.times.steps["total"], steps=self.times.steps)
 
+    def preflight(self) -> list[Check]:
+        """deploy/preflight.py's checks plus this state folder's earlier run; on success the
+        folder is this stack's (``claimed``). Raises PreflightFailed otherwise."""
+        self.progress.begin("preflight", "Preflight checks")
+        t = time.monotonic()
+        checks = [*self._earlier_run(), *self._options()]
+        if not preflight.errors(checks):
+            checks += preflight.run(self.settings)
+        failed = preflight.errors(checks)
+        if failed:
+            self.progress.fail("preflight", f"{len(failed)} problem(s), each with its fix below")
+            raise PreflightFailed(checks)
+        self.run_record.claim()
+        self.claimed = True
+        self.times.record("preflight", t)
+        warnings = [c.message for c in checks if c.level == "warning"]
+        self.progress.finish("preflight", detail="; ".join(warnings) or f"{len(checks)} passed")
+        for check in checks:
+            log.info("preflight.check", check=check.name, level=check.level, message=check.message)
+        return checks
+
+    def _earlier_run(self) -> list[Check]:
+        leftovers = self.run_record.leftovers()
+        if leftovers.supervisor is not None:
+            pid = leftovers.supervisor.pid
+            return [
+                Check(
+                    "earlier run",
+                    "error",
+                    f"atraxion up already runs from {self.state_dir} (supervisor pid {pid})",
+                    f"stop it (Ctrl-C in its terminal, or kill {pid}); a second stack needs "
+                    "its own ATRAXION_STATE_DIR and ports",
+                )
+            ]
+        if not leftovers.children:
+            return []
+        names = ", ".join(f"{c.name} (pid {c.pid})" for c in leftovers.children)
+        stop_processes(leftovers.children)
+        return [
+            Check(
+                "earlier run",
+                "warning",
+                f"stopped what a killed earlier run of {self.state_dir} left running: {names}",
+            )
+        ]
+
+    def _options(self) -> list[Check]:
+        if self.settings.odoo_is_external and self.reset_odoo:
+            return [
+                Check(
+                    "options",
+                    "error",
+                    "--reset-odoo, --scale, --pricelists and --odoo-version re-seed the demo "
+                    "database; they never apply to an existing Odoo database "
+                    "(ATRAXION_ODOO_DSN)",
+                    "drop those options, or unset ATRAXION_ODOO_DSN / --odoo-dsn for the demo",
+                )
+            ]
+        return []
+
     def start_infrastructure(self) -> None:
         """PostgreSQL with the Odoo data, the broker with its topics, Debezium."""
         self._start_postgres()
@@ -152,12 +240,15 @@ class Stack:
         )
         self.tokens = {scope: secrets[name] for scope, name in LOCAL_TOKENS.items()}
 
-    def supervise(self, poll: float = 0.5) -> None:
+    def supervise(self, poll: float = 0.5, tick: Callable[[], None] | None = None) -> None:
         """Block, restarting children that fail and applying the broker's retention when due;
-        raise ProcessDied when PostgreSQL or the broker exits."""
+        raise ProcessDied when PostgreSQL or the broker exits. ``tick`` is called after every
+        pass (progress shown after the stack is ready)."""
         while True:
             self.supervise_once()
             self.maintain_broker()
+            if tick is not None:
+                tick()
             time.sleep(poll)
 
     def maintain_broker(self) -> None:
@@ -246,8 +337,10 @@ class Stack:
             child = self.children[name]
             if child.alive() or not child.expected_exit:
                 child.stop()
-        if self.settings.stack_file.exists():
-            self.settings.stack_file.unlink()
+        if not self.claimed:
+            return  # preflight refused: the folder may be another stack's
+        self.settings.stack_file.unlink(missing_ok=True)
+        self.run_record.release()
         if self.throwaway:
             # It may live outside the state folder (postgres.data_dir_for).
             shutil.rmtree(postgres.data_dir_for(self.state_dir), ignore_errors=True)
@@ -328,6 +421,10 @@ class Stack:
 
     def _start_postgres(self) -> None:
         t = time.monotonic()
+        self.progress.begin(
+            "postgres",
+            "PostgreSQL (read model" + (")" if self.settings.odoo_is_external else ", demo Odoo)"),
+        )
         data_dir = postgres.data_dir_for(self.state_dir)
         postgres.init_cluster(self.settings, data_dir)
         child = postgres.server(self.settings, data_dir, self.env, self.log_dir)
@@ -337,29 +434,58 @@ class Stack:
             lambda: _alive_and(child, lambda: postgres.is_ready(admin_dsn)), 60, "PostgreSQL"
         )
         self.times.record("postgres", t)
+        self.progress.finish("postgres", detail=f"port {self.settings.pg_port}")
 
         t = time.monotonic()
-        created = ensure_database(self.settings.odoo_dsn)
-        if created or self.reset_odoo:
-            summary = seed(
-                self.settings.odoo_dsn,
-                scale=self.settings.demo_scale,
-                pricelists=self.settings.demo_pricelists,
-                replica_identity=self.replica_identity,  # type: ignore[arg-type]
-                progress=_print_progress,
-            )
-            log.info("odoo.seeded", **summary.as_dict())
+        if self.settings.odoo_is_external:
+            self.progress.begin("odoo_data", f"Odoo database {self.settings.odoo.redacted}")
+            detail = "existing database: captured as it is"
+        else:
+            self.progress.begin("odoo_data", "Demo Odoo database", unit="rows")
+            detail = self._demo_odoo()
         ensure_database(self.settings.readmodel_dsn)
         self._reset_capture()
         self.times.record("odoo_data", t)
+        self.progress.finish("odoo_data", detail=detail)
+
+    def _demo_odoo(self) -> str:
+        """Create and seed the demo Odoo database when new or asked to; what was done."""
+        created = ensure_database(self.settings.odoo_dsn)
+        if not (created or self.reset_odoo):
+            return "kept from the last run (--reset-odoo re-seeds)"
+        done: dict[str, int] = {}
+
+        def report(table: str, rows: int, _total: int) -> None:
+            if table in ("sequences", "constraints_and_indexes", "analyze"):
+                self.progress.advance("odoo_data", sum(done.values()), detail=table)
+                return
+            done[table] = rows
+            self.progress.advance("odoo_data", sum(done.values()), detail=table)
+
+        summary = seed(
+            self.settings.odoo_dsn,
+            scale=self.settings.demo_scale,
+            pricelists=self.settings.demo_pricelists,
+            replica_identity=self.replica_identity,  # type: ignore[arg-type]
+            progress=report,
+            odoo_version=self.settings.demo_odoo_version,
+        )
+        log.info("odoo.seeded", **summary.as_dict())
+        rows = sum(summary.rows.values())
+        return (
+            f"seeded Odoo {self.settings.demo_odoo_version}-shaped, "
+            f"{self.settings.demo_scale:,} templates, {rows:,} rows "
+            f"({rows / max(summary.seconds, 1e-3):,.0f} rows/s)"
+        )
 
     def _reset_capture(self) -> None:
-        """The in-memory broker starts empty: capture and derived state start over too."""
+        """The in-memory broker starts empty: capture and derived state start over too. The
+        slot is dropped only when no one uses it (preflight refused an active one)."""
         with psycopg.connect(self.settings.odoo_dsn, autocommit=True) as conn:
             conn.execute(
                 "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
-                "WHERE slot_name = %s",
-                (SLOT_NAME,),
+                "WHERE slot_name = %s AND NOT active",
+                (self.settings.slot_name,),
             )
         offsets = self.state_dir / "connect" / "offsets.dat"
         offsets.unlink(missing_ok=True)
@@ -372,6 +498,7 @@ class Stack:
 
     def _start_broker(self) -> None:
         t = time.monotonic()
+        self.progress.begin("broker", "Broker (Tansu, in memory)")
         child = broker.server(self.settings, self.env, self.log_dir)
         self._add(child)
         wait_until(
@@ -381,19 +508,23 @@ class Stack:
         )
         ensure_topics(self.settings)
         self.times.record("broker", t)
+        self.progress.finish("broker", detail=self.settings.kafka_bootstrap)
 
     def start_process(self, name: str) -> None:
         t = time.monotonic()
         spec = PROCESSES[name]
+        self.progress.begin(name, spec.label)
         argv = [sys.executable, *spec.args]
         child = Child(name, argv, env=self.env, log_dir=self.log_dir, cwd=ROOT)
         since = child.log_size()
         self._add(child)
         child.wait_for_log(spec.ready, spec.timeout, since=since)
         self.times.record(name, t)
+        self.progress.finish(name)
 
     def start_api(self) -> None:
         t = time.monotonic()
+        self.progress.begin("api", "API")
         argv = [
             sys.executable,
             "-m",
@@ -411,6 +542,7 @@ class Stack:
         self._add(child)
         wait_until(lambda: _alive_and(child, self.api_ready), 60, "the API")
         self.times.record("api", t)
+        self.progress.finish("api", detail=self.api_url)
 
     def _uvicorn_log_config(self) -> Path:
         # An empty dictConfig keeps uvicorn from installing its own handlers, so its loggers
@@ -424,7 +556,12 @@ class Stack:
 
     def _add(self, child: Child) -> None:
         self.children[child.name] = child
+        child.on_start = self._on_child_start
         child.start()
+
+    def _on_child_start(self, child: Child) -> None:
+        if child.pid is not None:
+            self.run_record.child_started(child.name, child.pid, child.stop_signal)
 
     # -- what others need to know --------------------------------------------------------
 
@@ -447,12 +584,19 @@ class Stack:
     def describe(self) -> dict[str, Any]:
         return {
             "api_url": self.api_url,
-            "odoo_dsn": self.settings.odoo_dsn,
-            "readmodel_dsn": self.settings.readmodel_dsn,
+            # Never a password (README "Secrets"): the settings hold the real strings.
+            "odoo_dsn": redact(self.settings.odoo_dsn),
+            "odoo_external": self.settings.odoo_is_external,
+            "readmodel_dsn": redact(self.settings.readmodel_dsn),
+            "slot_name": self.settings.slot_name,
+            "publication_name": self.settings.publication_name,
             "kafka_bootstrap": self.settings.kafka_bootstrap,
             "state_dir": str(self.state_dir),
-            "logs": {name: str(c.log_path) for name, c in self.children.items()},
-            "pids": {name: c.pid for name, c in self.children.items()},
+            "logs": {
+                "supervisor": str(self.log_dir / "supervisor.log"),
+                **{name: str(c.log_path) for name, c in self.children.items()},
+            },
+            "pids": {"supervisor": os.getpid(), **{n: c.pid for n, c in self.children.items()}},
             "startup_seconds": self.times.steps,
             "tokens": self.tokens,
         }
@@ -462,6 +606,10 @@ class Stack:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(self.describe(), indent=2) + "\n")
         path.chmod(0o600)  # it holds the local API tokens
+
+
+# One INFO line per readiness poll would fill the supervisor's log during every start.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def api_ready(api_url: str) -> bool:
@@ -476,7 +624,3 @@ def _alive_and(child: Child, check: Any) -> bool:
     if not child.alive():
         raise ProcessDied(child)
     return bool(check())
-
-
-def _print_progress(table: str, done: int, total: int) -> None:
-    log.info("odoo.seeding", table=table, done=done, total=total)

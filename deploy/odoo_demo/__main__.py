@@ -1,4 +1,4 @@
-"""CLI: python -m deploy.odoo_demo --dsn postgresql://... --scale 1000 --pricelists 3
+"""CLI: python -m deploy.odoo_demo --dsn postgresql://... --scale 1000 --odoo-version 17
 
 Prints one JSON object per line: progress events while loading, then a summary.
 """
@@ -18,6 +18,7 @@ from deploy.odoo_demo.seed import (
     seed,
     set_replica_identity,
 )
+from deploy.odoo_demo.versions import DEFAULT_ODOO_VERSION, ODOO_VERSIONS
 
 
 def _log(event: str, **fields: object) -> None:
@@ -44,6 +45,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--scale", type=int, default=200, help="product templates")
     parser.add_argument("--pricelists", type=int, default=3)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="RNG seed")
+    parser.add_argument(
+        "--odoo-version",
+        type=int,
+        choices=ODOO_VERSIONS,
+        default=DEFAULT_ODOO_VERSION,
+        help="the Odoo major version whose tables and columns the database takes",
+    )
     parser.add_argument(
         "--as-of",
         type=_as_of,
@@ -81,6 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         as_of=args.as_of,
         replica_identity=args.replica_identity,
         progress=_progress,
+        odoo_version=args.odoo_version,
     )
     _log("seeded", **summary.as_dict())
     return 0

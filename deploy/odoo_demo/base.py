@@ -88,6 +88,7 @@ LOCATIONS = (
     (13, "Stock", "internal", 12),
     (14, "Consignment", "internal", 8),
 )
+VENDORS, CUSTOMERS = 4, 5
 STOCK = 9
 SHARED_LOCATIONS = 5  # ids up to here belong to no company, as in Odoo
 # Counterpart of counted stock: Odoo books -qty here when an inventory count adds qty.
@@ -98,9 +99,9 @@ CONSIGNMENT = 14
 
 def currencies(as_of: datetime) -> list[Record]:
     rows = (
-        (EUR, "EUR", "Euro", "€", True, "after"),
-        (USD, "USD", "United States dollar", "$", False, "before"),
-        (GBP, "GBP", "Pound sterling", "£", False, "before"),
+        (EUR, "EUR", "Euro", "€", True, "after", 978),
+        (USD, "USD", "United States dollar", "$", False, "before", 840),
+        (GBP, "GBP", "Pound sterling", "£", False, "before", 826),
     )
     return [
         {
@@ -112,9 +113,10 @@ def currencies(as_of: datetime) -> list[Record]:
             "decimal_places": 2,
             "active": active,
             "position": position,
+            "iso_numeric": numeric,  # Odoo 18+
             **setup_audit(as_of),
         }
-        for cid, code, name, symbol, active, position in rows
+        for cid, code, name, symbol, active, position, numeric in rows
     ]
 
 
@@ -170,13 +172,29 @@ def uom_categories(as_of: datetime) -> list[Record]:
     ]
 
 
-def uoms(as_of: datetime) -> list[Record]:
+def uoms(as_of: datetime, odoo_version: int) -> list[Record]:
     rows = (
         (UNIT, "Units", 1, 1.0, "reference"),
         (DOZEN, "Dozens", 1, 1 / 12, "bigger"),
         (KG, "kg", 2, 1.0, "reference"),
         (SET_OF_4, "Set of 4", 1, 0.25, "bigger"),
     )
+    if odoo_version >= 19:
+        # No categories: a unit is a multiple of another one, factor counts reference units.
+        return [
+            {
+                "id": uid,
+                "name": jsonb(name),
+                "relative_factor": round(1 / factor, 6),
+                "relative_uom_id": None if kind == "reference" else UNIT,
+                "factor": round(1 / factor, 6),
+                "sequence": 10 * uid,
+                "parent_path": f"{uid}/" if kind == "reference" else f"{UNIT}/{uid}/",
+                "active": True,
+                **setup_audit(as_of),
+            }
+            for uid, name, _category, factor, kind in rows
+        ]
     return [
         {
             "id": uid,

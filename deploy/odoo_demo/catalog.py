@@ -46,7 +46,8 @@ _WHOLE_TEMPLATE = (None,)
 
 @dataclass(frozen=True, slots=True)
 class Design:
-    """What a product is, before it gets ids, variants and suppliers."""
+    """What a product is, before it gets ids, variants and suppliers. ``detailed_type`` is
+    Odoo 16/17's: 'product' (storable), 'consu' or 'service'."""
 
     kind: str
     categ_key: str
@@ -315,15 +316,26 @@ def _template(
     )
 
 
-def _template_record(rng: random.Random, t: Template, as_of: datetime) -> Record:
+def product_type(detailed_type: str, odoo_version: int) -> str:
+    """product_template.type: up to 17 the detailed type itself; 18 folded storable products
+    into goods ('consu', with is_storable)."""
+    if odoo_version >= 18 and detailed_type == "product":
+        return "consu"
+    return detailed_type
+
+
+def _template_record(rng: random.Random, t: Template, as_of: datetime, odoo_version: int) -> Record:
     single = len(t.variants) == 1
-    return {
+    # Every version's columns; fitting to the version's table drops the others.
+    record = {
         "id": t.id,
         "name": jsonb(t.name),
         "sequence": 1,
         "description_sale": t.description_sale,
         "detailed_type": t.detailed_type,
-        "type": t.detailed_type,
+        "type": product_type(t.detailed_type, odoo_version),
+        "is_storable": t.storable,
+        "service_tracking": "no",
         "categ_id": t.categ_id,
         "list_price": t.list_price,
         # Odoo computes these from the variant only when there is exactly one.
@@ -340,7 +352,8 @@ def _template_record(rng: random.Random, t: Template, as_of: datetime) -> Record
         "can_image_1024_be_zoomed": False,
         "has_configurable_attributes": not single,
         "tracking": "none",
-        "sale_delay": 0.0 if t.storable else 1.0,
+        "sale_delay": 0 if t.storable else 1,
+        "lot_valuated": False,
         "invoice_policy": "delivery" if t.storable else "order",
         "service_type": "manual",
         "expense_policy": "no",
@@ -349,16 +362,18 @@ def _template_record(rng: random.Random, t: Template, as_of: datetime) -> Record
         "purchase_line_warn": "no-message",
         **audit(rng, t.created, as_of, edited=0.5),
     }
+    record["is_favorite"] = record["priority"] == "1"  # Odoo 18 made the star a boolean
+    return record
 
 
 def template_table(ctx: Context, templates: Sequence[Template]) -> TableRows:
     def records() -> Iterator[Record]:
         rng = ctx.rng("product_template:rows")
         for t in templates:
-            yield _template_record(rng, t, ctx.as_of)
+            yield _template_record(rng, t, ctx.as_of, ctx.odoo_version)
 
-    columns = _template_record(random.Random(0), templates[0], ctx.as_of).keys()
-    return from_stream("product_template", columns, len(templates), records)
+    sample = _template_record(random.Random(0), templates[0], ctx.as_of, ctx.odoo_version)
+    return from_stream("product_template", sample.keys(), len(templates), records)
 
 
 VARIANT_COLUMNS = (
@@ -370,22 +385,36 @@ COST_SHARE = (0.55, 0.75)
 NO_COST_SHARE = 0.03
 
 
+def variant_costs(ctx: Context, templates: Sequence[Template]) -> list[float | None]:
+    """Each variant's cost (in variant id order), rounded to cents; None: no cost set. Odoo 18
+    keeps it in product_product.standard_price, earlier versions in ir_property."""
+    rng = ctx.rng("product_product:standard_price")
+    low, high = COST_SHARE
+    costs: list[float | None] = []
+    for t in templates:
+        for _ in t.variants:
+            r = rng.random()
+            cost = t.list_price * (low + (high - low) * r)
+            costs.append(None if r < NO_COST_SHARE else round(cost, 2))
+    return costs
+
+
 def standard_price(cost: float | None) -> str | None:
     """Odoo 18's company-dependent value in the row: {"<company id>": cost} as jsonb."""
-    return None if cost is None else f'{{"{COMPANY}": {round(cost, 2)}}}'
+    return None if cost is None else f'{{"{COMPANY}": {cost}}}'
 
 
-def variant_table(ctx: Context, templates: Sequence[Template]) -> TableRows:
+def variant_table(
+    ctx: Context, templates: Sequence[Template], costs: Sequence[float | None]
+) -> TableRows:
     def rows() -> Iterator[Row]:
-        rng = ctx.rng("product_product:standard_price")
-        low, high = COST_SHARE
+        cost = iter(costs)
         for t in templates:
             created = ts(t.created)
             for v in t.variants:
-                r = rng.random()
-                cost = None if r < NO_COST_SHARE else t.list_price * (low + (high - low) * r)
-                yield (v.id, t.id, v.code, v.barcode, v.combination, standard_price(cost), v.active,
-                       t.volume, t.weight, False, ADMIN, created, ADMIN, created)  # fmt: skip
+                price = standard_price(next(cost))
+                yield (v.id, t.id, v.code, v.barcode, v.combination, price, v.active, t.volume,
+                       t.weight, False, ADMIN, created, ADMIN, created)  # fmt: skip
 
     count = sum(len(t.variants) for t in templates)
     return TableRows("product_product", VARIANT_COLUMNS, count, rows)

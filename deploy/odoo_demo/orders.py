@@ -1,4 +1,9 @@
-"""Sale orders (quotation to locked) and purchase orders (RFQ to done), with lines."""
+"""Sale orders (quotation to locked) and purchase orders (RFQ to done), with lines.
+
+Records carry every version's columns (fitting drops the others); where versions store the
+same fact differently, the value follows ``ctx.odoo_version``: a locked sale order is state
+'done' in Odoo 16 and ``locked`` from 17; a done purchase order is ``locked`` from 19.
+"""
 
 from __future__ import annotations
 
@@ -99,6 +104,7 @@ class OrderPlan:
         locked = state == "sale" and age_days > 30 and rng.random() < 0.6
         delivered = state == "sale" and (locked or age_days > 10)
         invoiced = locked or (delivered and rng.random() < 0.5)
+        shown_state = "done" if locked and self.ctx.odoo_version < 17 else state
         pricelist = rng.choice(self.pricelists)
         salesman = rng.choice(SALES_USERS)
         lines = [
@@ -108,7 +114,7 @@ class OrderPlan:
                 "sequence": seq,
                 "order_partner_id": customer,
                 "salesman_id": salesman,
-                "state": state,
+                "state": shown_state,
             }
             for seq in range(10, 10 * rng.randint(1, 5) + 1, 10)
         ]
@@ -122,7 +128,7 @@ class OrderPlan:
                 "client_order_ref": f"WEB-{rng.randint(100000, 999999)}"
                 if rng.random() < 0.4
                 else None,
-                "state": state,
+                "state": shown_state,
                 "date_order": ts(ordered),
                 "validity_date": (ordered + timedelta(days=30)).date(),
                 "require_signature": False,
@@ -168,6 +174,7 @@ class OrderPlan:
             "price_unit": price,
             "discount": discount,
             **_line_amounts(qty, price, discount),
+            "price_reduce": reduced,  # Odoo 16
             "price_reduce_taxexcl": reduced,
             "price_reduce_taxinc": round(reduced * (1 + VAT_RATE), 2),
             "qty_delivered": qty if delivered else 0.0,
@@ -187,6 +194,9 @@ class OrderPlan:
         received = "full" if state == "done" else rng.choice(("pending", "partial", "full"))
         if not confirmed:
             received = "pending"
+        locked = state == "done"
+        if locked and self.ctx.odoo_version >= 19:
+            state = "purchase"  # 19 has no 'done': a locked purchase order
         lines = [
             self._purchase_line(rng, supplier, approved or ordered, received)
             | {"order_id": order_id, "sequence": seq, "state": state}
@@ -226,6 +236,8 @@ class OrderPlan:
                 "currency_rate": 1.0,
                 "mail_reminder_confirmed": confirmed and replied and rng.random() < 0.5,
                 "mail_reception_confirmed": confirmed and replied and rng.random() < 0.5,
+                "locked": locked,
+                "acknowledged": replied,
                 "access_token": _token(rng),
                 "receipt_status": received if confirmed else None,
                 "effective_date": planned if received != "pending" else None,

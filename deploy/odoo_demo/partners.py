@@ -295,3 +295,24 @@ class PartnerPlan:
             }
         )
         return pid
+
+
+def partner_records(
+    plan: PartnerPlan, odoo_version: int, pricelist_of: dict[int, int]
+) -> list[Record]:
+    """res_partner rows as Odoo ``odoo_version`` keeps them: a customer's own pricelist is
+    company-dependent jsonb from 18 (ir_property rows before); 19 has one phone number,
+    a mobile one where there was no other."""
+    if odoo_version < 18:
+        return plan.records
+    out = []
+    for record in plan.records:
+        pricelist = pricelist_of.get(record["id"])
+        if pricelist is not None or (odoo_version >= 19 and record.get("mobile")):
+            record = dict(record)
+            if pricelist is not None:
+                record["specific_property_product_pricelist"] = f'{{"{COMPANY}": {pricelist}}}'
+            if odoo_version >= 19:
+                record["phone"] = record.get("phone") or record.pop("mobile")
+        out.append(record)
+    return out

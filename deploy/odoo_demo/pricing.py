@@ -112,6 +112,23 @@ def plan_pricelists(ctx: Context, templates: Sequence[Template], count: int) -> 
     return out
 
 
+# Share of customers with a pricelist of their own (a derived one); the others get the public
+# pricelist, the default.
+OWN_PRICELIST_SHARE = 0.3
+
+
+def customer_pricelists(
+    ctx: Context, customers: Sequence[int], pricelists: Sequence[Pricelist]
+) -> dict[int, int]:
+    """customer partner id -> the derived pricelist set on it (res.partner's
+    property_product_pricelist)."""
+    rng = ctx.rng("res_partner:pricelist")
+    derived = [p.id for p in pricelists if p.id != PUBLIC_PRICELIST]
+    if not derived:
+        return {}
+    return {c: rng.choice(derived) for c in customers if rng.random() < OWN_PRICELIST_SHARE}
+
+
 def pricelist_records(pricelists: Sequence[Pricelist]) -> list[Record]:
     return [
         {

@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 import random
 from bisect import bisect
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from operator import itemgetter
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -40,11 +41,13 @@ class TableRows:
 
 @dataclass(frozen=True, slots=True)
 class Context:
-    """What every generator needs: size, seed and the data's notion of "now"."""
+    """What every generator needs: size, seed, the data's notion of "now" and the Odoo
+    version whose shape the rows take."""
 
     scale: int
     rng_seed: int
     as_of: datetime
+    odoo_version: int
 
     def rng(self, stream: str) -> random.Random:
         """An RNG per named stream, so one table's rows do not depend on another's."""
@@ -73,6 +76,36 @@ def from_stream(
             yield tuple(rec.get(col) for col in names)
 
     return TableRows(table, names, count, rows)
+
+
+def fit(
+    table: TableRows,
+    columns: Collection[str],
+    renamed: Mapping[str, str],
+    filled: Mapping[str, object],
+) -> TableRows:
+    """``table`` with the columns one Odoo version has: generated columns renamed as it names
+    them, those it lacks dropped, the constant ``filled`` ones it has appended. Unchanged (no
+    per-row cost) when the rows already fit."""
+    names = [renamed.get(c, c) for c in table.columns]
+    keep = [i for i, c in enumerate(names) if c in columns]
+    extra = {c: v for c, v in filled.items() if c in columns and c not in names}
+    if len(keep) == len(names) and not extra:
+        return TableRows(table.name, tuple(names), table.count, table.rows)
+    pick = itemgetter(*keep)
+    constants = tuple(extra.values())
+    source = table.rows
+
+    def rows() -> Iterator[Row]:
+        if len(keep) == 1:
+            for row in source():
+                yield (pick(row), *constants)
+            return
+        for row in source():
+            yield pick(row) + constants
+
+    kept = tuple(names[i] for i in keep) + tuple(extra)
+    return TableRows(table.name, kept, table.count, rows)
 
 
 def weighted(rng: random.Random, population: Sequence[T], cum_weights: Sequence[float]) -> T:

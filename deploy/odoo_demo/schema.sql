@@ -1,18 +1,97 @@
--- Odoo 17 shaped tables: the subset Atraxion captures plus the minimal rows they point at.
+-- The tables Atraxion captures, as Odoo 16, 17, 18 and 19 create them, plus the minimal rows
+-- they point at and the technical tables a version check and company-dependent values need.
 --
 -- Column names and types follow what Odoo's ORM creates: `id serial`, audit columns
 -- (create_uid, create_date, write_uid, write_date) as integer / timestamp without time zone,
 -- Char -> varchar, Text/Html -> text, translatable Char/Text -> jsonb {"en_US": ...},
 -- Float with digits and Monetary -> numeric, Float without digits -> double precision,
 -- Selection -> varchar, Many2one -> integer FK named <table>_<column>_fkey, indexes named
--- <table>__<column>_index. Where the captured tables differ, Odoo 18's shape is used:
--- product_product.standard_price is a company-dependent jsonb column {"<company id>": cost}
--- (Odoo 17 kept it in ir_property) and product_pricelist_item has display_applied_on and
--- price_markup. Odoo uses trigram indexes where pg_trgm is installed; these are btree so the
--- schema needs no extension.
+-- <table>__<column>_index. Company-dependent fields are jsonb {"<company id>": value} in the
+-- row from Odoo 18 on; before, their values are ir_property rows. Odoo uses trigram indexes
+-- where pg_trgm is installed; these are btree so the schema needs no extension.
 --
--- The file is idempotent and loadable in one go. The part after the post-load marker holds
--- the foreign keys and indexes; the seeder runs it after COPY so the bulk load stays fast.
+-- Versions: a line ending in a comment that starts with [16-17], [18+] or [19] exists only in
+-- those Odoo versions (deploy/odoo_demo/versions.py renders the file for one version); on a
+-- CREATE TABLE line, the whole table. A column whose type changed has one line per type;
+-- where the last entries of a table differ, each version's last one has no comma.
+--
+-- The file, rendered, is idempotent and loadable in one go. The part after the post-load
+-- marker holds the foreign keys and indexes; the seeder runs it after COPY so the bulk load
+-- stays fast. Foreign keys are added only where the version has the column.
+
+CREATE TABLE IF NOT EXISTS ir_module_module (
+    id serial PRIMARY KEY,
+    name varchar NOT NULL CONSTRAINT ir_module_module_name_uniq UNIQUE,
+    category_id integer,
+    shortdesc jsonb,
+    summary jsonb,
+    description jsonb,
+    author varchar,
+    maintainer varchar,
+    contributors text,
+    website varchar,
+    -- '<major>.0.<module version>' of the installed code, e.g. '18.0.1.3' for base.
+    latest_version varchar,
+    published_version varchar,
+    url varchar,
+    sequence integer,
+    auto_install boolean,
+    state varchar(16),
+    demo boolean,
+    license varchar(32),
+    application boolean,
+    icon varchar,
+    to_buy boolean,
+    imported boolean,
+    create_uid integer,
+    create_date timestamp without time zone,
+    write_uid integer,
+    write_date timestamp without time zone
+);
+
+CREATE TABLE IF NOT EXISTS ir_model (
+    id serial PRIMARY KEY,
+    model varchar NOT NULL CONSTRAINT ir_model_obj_name_uniq UNIQUE,
+    name jsonb NOT NULL,
+    "order" varchar NOT NULL,
+    info text,
+    state varchar,
+    transient boolean,
+    abstract boolean,  -- [19]
+    create_uid integer,
+    create_date timestamp without time zone,
+    write_uid integer,
+    write_date timestamp without time zone
+);
+
+CREATE TABLE IF NOT EXISTS ir_model_fields (
+    id serial PRIMARY KEY,
+    name varchar NOT NULL,
+    complete_name varchar,  -- [16-18]
+    model varchar NOT NULL,
+    relation varchar,
+    relation_field varchar,
+    model_id integer NOT NULL,
+    field_description jsonb NOT NULL,
+    help jsonb,
+    ttype varchar NOT NULL,
+    state varchar NOT NULL,
+    on_delete varchar,
+    required boolean,
+    readonly boolean,
+    index boolean,
+    translate boolean,  -- [16-18]
+    translate varchar,  -- [19] 'standard', 'html_translate'... or NULL
+    company_dependent boolean,  -- [18+]
+    copied boolean,
+    related varchar,
+    store boolean,
+    create_uid integer,
+    create_date timestamp without time zone,
+    write_uid integer,
+    write_date timestamp without time zone,
+    CONSTRAINT ir_model_fields_name_unique UNIQUE (model, name)
+);
 
 CREATE TABLE IF NOT EXISTS res_currency (
     id serial PRIMARY KEY,
@@ -23,6 +102,7 @@ CREATE TABLE IF NOT EXISTS res_currency (
     decimal_places integer,
     active boolean,
     position varchar,
+    iso_numeric integer,  -- [18+]
     create_uid integer,
     create_date timestamp without time zone,
     write_uid integer,
@@ -67,18 +147,24 @@ CREATE TABLE IF NOT EXISTS res_partner (
     email varchar,
     email_normalized varchar,
     phone varchar,
-    mobile varchar,
+    mobile varchar,  -- [16-18] 19 keeps one phone number
     is_company boolean,
     color integer,
     partner_share boolean,
     commercial_partner_id integer,
     commercial_company_name varchar,
     company_name varchar,
-    barcode varchar,
+    barcode varchar,  -- [16-17]
+    barcode jsonb,  -- [18+] company-dependent
     active boolean,
     employee boolean,
     customer_rank integer,
     supplier_rank integer,
+    buyer_id integer,  -- [17+]
+    -- [18+] company-dependent {"<company id>": pricelist id}; before: ir_property rows
+    -- named property_product_pricelist.
+    specific_property_product_pricelist jsonb,  -- [18+]
+    properties jsonb,  -- [19]
     create_uid integer,
     create_date timestamp without time zone,
     write_uid integer,
@@ -117,7 +203,7 @@ CREATE TABLE IF NOT EXISTS res_users (
     write_date timestamp without time zone
 );
 
-CREATE TABLE IF NOT EXISTS uom_category (
+CREATE TABLE IF NOT EXISTS uom_category (  -- [16-18] 19 relates units to units
     id serial PRIMARY KEY,
     name jsonb NOT NULL,
     create_uid integer,
@@ -129,19 +215,27 @@ CREATE TABLE IF NOT EXISTS uom_category (
 CREATE TABLE IF NOT EXISTS uom_uom (
     id serial PRIMARY KEY,
     name jsonb NOT NULL,
-    category_id integer NOT NULL,
-    factor numeric NOT NULL,
-    rounding numeric NOT NULL,
+    category_id integer NOT NULL,  -- [16-18]
+    -- Up to 18: this unit per reference unit of its category (a dozen: 1/12). 19: reference
+    -- units in one of this (a dozen: 12), relative_factor times relative_uom_id's factor.
+    factor numeric NOT NULL,  -- [16-18]
+    factor numeric,  -- [19]
+    rounding numeric NOT NULL,  -- [16-18]
+    relative_factor numeric NOT NULL,  -- [19]
+    relative_uom_id integer,  -- [19]
+    sequence integer,  -- [19]
+    parent_path varchar,  -- [19]
     active boolean,
-    uom_type varchar NOT NULL,
+    uom_type varchar NOT NULL,  -- [16-18]
     create_uid integer,
     create_date timestamp without time zone,
     write_uid integer,
     write_date timestamp without time zone,
-    CONSTRAINT uom_uom_factor_gt_zero CHECK (factor != 0),
-    CONSTRAINT uom_uom_rounding_gt_zero CHECK (rounding > 0),
-    CONSTRAINT uom_uom_factor_reference_is_one
-        CHECK ((uom_type = 'reference' AND factor = 1.0) OR (uom_type != 'reference'))
+    CONSTRAINT uom_uom_rounding_gt_zero CHECK (rounding > 0),  -- [16-18]
+    CONSTRAINT uom_uom_factor_reference_is_one  -- [16-18]
+        CHECK ((uom_type = 'reference' AND factor = 1.0) OR (uom_type != 'reference')),  -- [16-18]
+    CONSTRAINT uom_uom_factor_gt_zero CHECK (factor != 0)  -- [16-18]
+    CONSTRAINT uom_uom_factor_gt_zero CHECK (relative_factor != 0)  -- [19]
 );
 
 CREATE TABLE IF NOT EXISTS product_category (
@@ -150,6 +244,7 @@ CREATE TABLE IF NOT EXISTS product_category (
     complete_name varchar,
     parent_id integer,
     parent_path varchar,
+    product_properties_definition jsonb,  -- [17+]
     create_uid integer,
     create_date timestamp without time zone,
     write_uid integer,
@@ -163,8 +258,12 @@ CREATE TABLE IF NOT EXISTS product_template (
     description jsonb,
     description_purchase jsonb,
     description_sale jsonb,
-    detailed_type varchar NOT NULL,
+    -- [16-17] 'consu', 'service' or 'product' (storable); type holds the same.
+    detailed_type varchar NOT NULL,  -- [16-17]
+    -- 18+: 'consu' (goods, storable when is_storable), 'service' or 'combo'.
     type varchar NOT NULL,
+    is_storable boolean,  -- [18+]
+    service_tracking varchar NOT NULL,  -- [18+]
     categ_id integer NOT NULL,
     list_price numeric,
     volume numeric,
@@ -172,27 +271,37 @@ CREATE TABLE IF NOT EXISTS product_template (
     sale_ok boolean,
     purchase_ok boolean,
     uom_id integer NOT NULL,
-    uom_po_id integer NOT NULL,
+    uom_po_id integer NOT NULL,  -- [16-18] 19: per vendor price (product_supplierinfo)
     company_id integer,
     active boolean,
     color integer,
     default_code varchar,
-    priority varchar,
+    priority varchar,  -- [16-17]
+    is_favorite boolean,  -- [18+]
+    product_properties jsonb,  -- [17+]
     can_image_1024_be_zoomed boolean,
     has_configurable_attributes boolean,
     tracking varchar NOT NULL,
-    sale_delay double precision,
+    sale_delay double precision,  -- [16]
+    sale_delay integer,  -- [17+]
+    -- [18+] company-dependent; before: ir_property rows.
+    responsible_id jsonb,  -- [18+]
+    property_stock_production jsonb,  -- [18+]
+    property_stock_inventory jsonb,  -- [18+]
+    lot_valuated boolean,  -- [18+]
+    lot_sequence_id integer,  -- [19]
     invoice_policy varchar,
     service_type varchar,
     expense_policy varchar,
-    sale_line_warn varchar NOT NULL,
+    sale_line_warn varchar NOT NULL,  -- [16-18] 19: a message is the warning
     sale_line_warn_msg text,
     purchase_method varchar,
-    purchase_line_warn varchar NOT NULL,
+    purchase_line_warn varchar NOT NULL,  -- [16-18]
     purchase_line_warn_msg text,
     description_picking jsonb,
     description_pickingout jsonb,
     description_pickingin jsonb,
+    message_main_attachment_id integer,  -- [16]
     create_uid integer,
     create_date timestamp without time zone,
     write_uid integer,
@@ -207,13 +316,16 @@ CREATE TABLE IF NOT EXISTS product_product (
     -- Comma-separated product_template_attribute_value ids ('' without attributes). The
     -- attribute tables are not modelled, so the ids only keep variants of a template apart.
     combination_indices varchar,
-    -- Company-dependent (Odoo 18): {"<company id>": cost}, NULL when no cost is set.
-    standard_price jsonb,
+    -- [18+] company-dependent {"<company id>": cost}, NULL when no cost is set; before: an
+    -- ir_property row named standard_price per variant and company.
+    standard_price jsonb,  -- [18+]
     active boolean,
     volume numeric,
     weight numeric,
     can_image_variant_1024_be_zoomed boolean,
-    lot_properties_definition jsonb,
+    lot_properties_definition jsonb,  -- [17+]
+    is_favorite boolean,  -- [19]
+    message_main_attachment_id integer,  -- [16]
     create_uid integer,
     create_date timestamp without time zone,
     write_uid integer,
@@ -227,7 +339,8 @@ CREATE TABLE IF NOT EXISTS product_pricelist (
     sequence integer,
     currency_id integer NOT NULL,
     company_id integer,
-    discount_policy varchar,
+    -- [16-17] 'with_discount' or 'without_discount': how sale order lines show a discount.
+    discount_policy varchar,  -- [16-17]
     create_uid integer,
     create_date timestamp without time zone,
     write_uid integer,
@@ -237,14 +350,15 @@ CREATE TABLE IF NOT EXISTS product_pricelist (
 CREATE TABLE IF NOT EXISTS product_pricelist_item (
     id serial PRIMARY KEY,
     pricelist_id integer NOT NULL,
+    active boolean,  -- [16] the pricelist's
     company_id integer,
     currency_id integer,
     date_start timestamp without time zone,
     date_end timestamp without time zone,
     min_quantity numeric,
     applied_on varchar NOT NULL,
-    -- Odoo 18: what the form shows ('1_product' or '2_product_category').
-    display_applied_on varchar NOT NULL,
+    -- [18+] what the form shows ('1_product' or '2_product_category').
+    display_applied_on varchar NOT NULL,  -- [18+]
     categ_id integer,
     product_tmpl_id integer,
     product_id integer,
@@ -256,8 +370,8 @@ CREATE TABLE IF NOT EXISTS product_pricelist_item (
     price_discount numeric,
     price_round numeric,
     price_surcharge numeric,
-    -- Odoo 18: -price_discount (a markup of 25 % is a discount of -25 %).
-    price_markup numeric,
+    -- [18+] -price_discount (a markup of 25 % is a discount of -25 %).
+    price_markup numeric,  -- [18+]
     price_min_margin numeric,
     price_max_margin numeric,
     create_uid integer,
@@ -274,13 +388,15 @@ CREATE TABLE IF NOT EXISTS product_supplierinfo (
     sequence integer,
     min_qty numeric NOT NULL,
     price numeric NOT NULL,
-    discount numeric,
+    discount numeric,  -- [17+]
     company_id integer,
     currency_id integer NOT NULL,
     date_start date,
     date_end date,
     product_id integer,
-    product_tmpl_id integer,
+    product_tmpl_id integer,  -- [16-18]
+    product_tmpl_id integer NOT NULL,  -- [19]
+    product_uom_id integer NOT NULL,  -- [19] the unit of price and min_qty
     delay integer NOT NULL,
     create_uid integer,
     create_date timestamp without time zone,
@@ -295,14 +411,14 @@ CREATE TABLE IF NOT EXISTS stock_location (
     active boolean,
     usage varchar NOT NULL,
     location_id integer,
-    comment text,
-    posx integer,
-    posy integer,
-    posz integer,
+    comment text,  -- [16-18]
+    posx integer,  -- [16-18]
+    posy integer,  -- [16-18]
+    posz integer,  -- [16-18]
     parent_path varchar,
     company_id integer,
-    scrap_location boolean,
-    return_location boolean,
+    scrap_location boolean,  -- [16-18]
+    return_location boolean,  -- [16-17]
     replenish_location boolean,
     barcode varchar,
     cyclic_inventory_frequency integer,
@@ -351,7 +467,7 @@ CREATE TABLE IF NOT EXISTS sale_order (
     validity_date date,
     require_signature boolean,
     require_payment boolean,
-    prepayment_percent double precision,
+    prepayment_percent double precision,  -- [17+]
     user_id integer,
     partner_id integer NOT NULL,
     partner_invoice_id integer NOT NULL,
@@ -366,7 +482,8 @@ CREATE TABLE IF NOT EXISTS sale_order (
     currency_rate numeric,
     company_id integer NOT NULL,
     commitment_date timestamp without time zone,
-    locked boolean,
+    locked boolean,  -- [17+] 16 locks an order with state 'done'
+    message_main_attachment_id integer,  -- [16]
     access_token varchar,
     picking_policy varchar NOT NULL,
     delivery_status varchar,
@@ -391,13 +508,15 @@ CREATE TABLE IF NOT EXISTS sale_order_line (
     is_expense boolean,
     product_id integer,
     product_uom_qty numeric NOT NULL,
-    product_uom integer,
+    product_uom integer,  -- [16-18]
+    product_uom_id integer,  -- [19]
     name text NOT NULL,
     price_unit numeric NOT NULL,
     discount numeric,
     price_subtotal numeric,
     price_tax double precision,
     price_total numeric,
+    price_reduce numeric,  -- [16]
     price_reduce_taxexcl numeric,
     price_reduce_taxinc numeric,
     qty_delivered numeric,
@@ -410,11 +529,16 @@ CREATE TABLE IF NOT EXISTS sale_order_line (
     create_date timestamp without time zone,
     write_uid integer,
     write_date timestamp without time zone,
-    CONSTRAINT sale_order_line_accountable_required_fields
-        CHECK (display_type IS NOT NULL OR (product_id IS NOT NULL AND product_uom IS NOT NULL)),
-    CONSTRAINT sale_order_line_non_accountable_null_fields
-        CHECK (display_type IS NULL OR (product_id IS NULL AND price_unit = 0
-               AND product_uom_qty = 0 AND product_uom IS NULL AND customer_lead = 0))
+    CONSTRAINT sale_order_line_accountable_required_fields  -- [16-18]
+        CHECK (display_type IS NOT NULL OR (product_id IS NOT NULL AND product_uom IS NOT NULL)),  -- [16-18]
+    CONSTRAINT sale_order_line_non_accountable_null_fields  -- [16-18]
+        CHECK (display_type IS NULL OR (product_id IS NULL AND price_unit = 0  -- [16-18]
+               AND product_uom_qty = 0 AND product_uom IS NULL AND customer_lead = 0))  -- [16-18]
+    CONSTRAINT sale_order_line_accountable_required_fields  -- [19]
+        CHECK (display_type IS NOT NULL OR (product_id IS NOT NULL AND product_uom_id IS NOT NULL)),  -- [19]
+    CONSTRAINT sale_order_line_non_accountable_null_fields  -- [19]
+        CHECK (display_type IS NULL OR (product_id IS NULL AND price_unit = 0  -- [19]
+               AND product_uom_qty = 0 AND product_uom_id IS NULL AND customer_lead = 0))  -- [19]
 );
 
 CREATE TABLE IF NOT EXISTS purchase_order (
@@ -429,7 +553,8 @@ CREATE TABLE IF NOT EXISTS purchase_order (
     dest_address_id integer,
     currency_id integer NOT NULL,
     state varchar,
-    notes text,
+    notes text,  -- [16-18]
+    note text,  -- [19]
     invoice_count integer,
     invoice_status varchar,
     date_planned timestamp without time zone,
@@ -439,9 +564,12 @@ CREATE TABLE IF NOT EXISTS purchase_order (
     amount_total numeric,
     user_id integer,
     company_id integer NOT NULL,
-    currency_rate double precision,
-    mail_reminder_confirmed boolean,
-    mail_reception_confirmed boolean,
+    currency_rate numeric,
+    mail_reminder_confirmed boolean,  -- [16-18]
+    mail_reception_confirmed boolean,  -- [16-18]
+    locked boolean,  -- [19] before: state 'done'
+    acknowledged boolean,  -- [19]
+    message_main_attachment_id integer,  -- [16]
     access_token varchar,
     receipt_status varchar,
     effective_date timestamp without time zone,
@@ -458,34 +586,64 @@ CREATE TABLE IF NOT EXISTS purchase_order_line (
     product_qty numeric NOT NULL,
     product_uom_qty double precision,
     date_planned timestamp without time zone,
-    product_uom integer,
+    product_uom integer,  -- [16-18]
+    product_uom_id integer,  -- [19]
     product_id integer,
     price_unit numeric NOT NULL,
-    discount numeric,
+    discount numeric,  -- [17+]
     price_subtotal numeric,
     price_total numeric,
     price_tax double precision,
     order_id integer NOT NULL,
     company_id integer,
-    state varchar,
+    state varchar,  -- [16-18] 19: the order's
     qty_invoiced numeric,
     qty_received_method varchar,
     qty_received numeric,
     qty_received_manual numeric,
     qty_to_invoice numeric,
     partner_id integer,
-    currency_id integer,
+    currency_id integer,  -- [16-18] 19: the order's
     display_type varchar,
     create_uid integer,
     create_date timestamp without time zone,
     write_uid integer,
     write_date timestamp without time zone,
-    CONSTRAINT purchase_order_line_accountable_required_fields
-        CHECK (display_type IS NOT NULL OR (product_id IS NOT NULL AND product_uom IS NOT NULL
-               AND date_planned IS NOT NULL)),
-    CONSTRAINT purchase_order_line_non_accountable_null_fields
-        CHECK (display_type IS NULL OR (product_id IS NULL AND price_unit = 0
-               AND product_uom_qty = 0 AND product_uom IS NULL AND date_planned IS NULL))
+    CONSTRAINT purchase_order_line_accountable_required_fields  -- [16-18]
+        CHECK (display_type IS NOT NULL OR (product_id IS NOT NULL AND product_uom IS NOT NULL  -- [16-18]
+               AND date_planned IS NOT NULL)),  -- [16-18]
+    CONSTRAINT purchase_order_line_non_accountable_null_fields  -- [16-18]
+        CHECK (display_type IS NULL OR (product_id IS NULL AND price_unit = 0  -- [16-18]
+               AND product_uom_qty = 0 AND product_uom IS NULL AND date_planned IS NULL))  -- [16-18]
+    CONSTRAINT purchase_order_line_accountable_required_fields  -- [19]
+        CHECK (display_type IS NOT NULL OR (product_id IS NOT NULL AND product_uom_id IS NOT NULL  -- [19]
+               AND date_planned IS NOT NULL)),  -- [19]
+    CONSTRAINT purchase_order_line_non_accountable_null_fields  -- [19]
+        CHECK (display_type IS NULL OR (product_id IS NULL AND price_unit = 0  -- [19]
+               AND product_uom_qty = 0 AND product_uom_id IS NULL AND date_planned IS NULL))  -- [19]
+);
+
+CREATE TABLE IF NOT EXISTS ir_property (  -- [16-17] 18 keeps these values in the rows
+    id serial PRIMARY KEY,
+    -- The field's name; fields_id says which model's.
+    name varchar NOT NULL,
+    -- '<model>,<record id>' ('product.product,42'); NULL: the default for every record.
+    res_id varchar,
+    -- NULL: for every company.
+    company_id integer,
+    fields_id integer NOT NULL,
+    value_float double precision,
+    value_integer integer,
+    value_text text,
+    value_binary bytea,
+    -- '<model>,<record id>' of a many2one value.
+    value_reference varchar,
+    value_datetime timestamp without time zone,
+    type varchar NOT NULL,
+    create_uid integer,
+    create_date timestamp without time zone,
+    write_uid integer,
+    write_date timestamp without time zone
 );
 
 -- post-load: foreign keys and indexes
@@ -499,18 +657,23 @@ BEGIN
     -- {table, column, referenced table, ON DELETE}: Odoo's default is SET NULL, RESTRICT
     -- for required fields, CASCADE where the field says ondelete='cascade'.
     FOREACH fk SLICE 1 IN ARRAY ARRAY[
+        ['ir_model_fields', 'model_id', 'ir_model', 'CASCADE'],
+        ['ir_property', 'fields_id', 'ir_model_fields', 'CASCADE'],
+        ['ir_property', 'company_id', 'res_company', 'SET NULL'],
         ['res_country', 'currency_id', 'res_currency', 'SET NULL'],
         ['res_partner', 'company_id', 'res_company', 'SET NULL'],
         ['res_partner', 'parent_id', 'res_partner', 'SET NULL'],
         ['res_partner', 'user_id', 'res_users', 'SET NULL'],
         ['res_partner', 'country_id', 'res_country', 'RESTRICT'],
         ['res_partner', 'commercial_partner_id', 'res_partner', 'SET NULL'],
+        ['res_partner', 'buyer_id', 'res_users', 'SET NULL'],
         ['res_company', 'partner_id', 'res_partner', 'RESTRICT'],
         ['res_company', 'currency_id', 'res_currency', 'RESTRICT'],
         ['res_company', 'parent_id', 'res_company', 'RESTRICT'],
         ['res_users', 'company_id', 'res_company', 'RESTRICT'],
         ['res_users', 'partner_id', 'res_partner', 'RESTRICT'],
         ['uom_uom', 'category_id', 'uom_category', 'RESTRICT'],
+        ['uom_uom', 'relative_uom_id', 'uom_uom', 'CASCADE'],
         ['product_category', 'parent_id', 'product_category', 'CASCADE'],
         ['product_template', 'categ_id', 'product_category', 'RESTRICT'],
         ['product_template', 'uom_id', 'uom_uom', 'RESTRICT'],
@@ -531,6 +694,7 @@ BEGIN
         ['product_supplierinfo', 'currency_id', 'res_currency', 'RESTRICT'],
         ['product_supplierinfo', 'product_id', 'product_product', 'SET NULL'],
         ['product_supplierinfo', 'product_tmpl_id', 'product_template', 'CASCADE'],
+        ['product_supplierinfo', 'product_uom_id', 'uom_uom', 'RESTRICT'],
         ['stock_location', 'location_id', 'stock_location', 'CASCADE'],
         ['stock_location', 'company_id', 'res_company', 'SET NULL'],
         ['stock_quant', 'product_id', 'product_product', 'RESTRICT'],
@@ -552,12 +716,14 @@ BEGIN
         ['sale_order_line', 'salesman_id', 'res_users', 'SET NULL'],
         ['sale_order_line', 'product_id', 'product_product', 'RESTRICT'],
         ['sale_order_line', 'product_uom', 'uom_uom', 'RESTRICT'],
+        ['sale_order_line', 'product_uom_id', 'uom_uom', 'RESTRICT'],
         ['purchase_order', 'partner_id', 'res_partner', 'RESTRICT'],
         ['purchase_order', 'dest_address_id', 'res_partner', 'SET NULL'],
         ['purchase_order', 'currency_id', 'res_currency', 'RESTRICT'],
         ['purchase_order', 'user_id', 'res_users', 'SET NULL'],
         ['purchase_order', 'company_id', 'res_company', 'RESTRICT'],
         ['purchase_order_line', 'product_uom', 'uom_uom', 'SET NULL'],
+        ['purchase_order_line', 'product_uom_id', 'uom_uom', 'SET NULL'],
         ['purchase_order_line', 'product_id', 'product_product', 'SET NULL'],
         ['purchase_order_line', 'order_id', 'purchase_order', 'CASCADE'],
         ['purchase_order_line', 'company_id', 'res_company', 'SET NULL'],
@@ -565,7 +731,11 @@ BEGIN
         ['purchase_order_line', 'currency_id', 'res_currency', 'SET NULL']
     ] LOOP
         fk_name := format('%s_%s_fkey', fk[1], fk[2]);
-        IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = fk_name) THEN
+        -- Only where this version has the column (and its table).
+        IF EXISTS (SELECT 1 FROM information_schema.columns
+                   WHERE table_schema = current_schema() AND table_name = fk[1]
+                   AND column_name = fk[2])
+           AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = fk_name) THEN
             EXECUTE format('ALTER TABLE %I ADD CONSTRAINT %I FOREIGN KEY (%I) REFERENCES %I (id) ON DELETE %s',
                            fk[1], fk_name, fk[2], fk[3], fk[4]);
         END IF;
@@ -573,11 +743,13 @@ BEGIN
 
     -- Every Odoo table points its audit columns at res_users.
     FOREACH audited IN ARRAY ARRAY[
+        'ir_module_module', 'ir_model', 'ir_model_fields', 'ir_property',
         'res_currency', 'res_country', 'res_partner', 'res_company', 'res_users',
         'uom_category', 'uom_uom', 'product_category', 'product_template', 'product_product',
         'product_pricelist', 'product_pricelist_item', 'product_supplierinfo', 'stock_location',
         'stock_quant', 'sale_order', 'sale_order_line', 'purchase_order', 'purchase_order_line'
     ] LOOP
+        CONTINUE WHEN to_regclass(audited) IS NULL;  -- a table of other versions
         FOREACH fk_name IN ARRAY ARRAY['create_uid', 'write_uid'] LOOP
             IF NOT EXISTS (SELECT 1 FROM pg_constraint
                            WHERE conname = format('%s_%s_fkey', audited, fk_name)) THEN
@@ -590,6 +762,11 @@ BEGIN
 END
 $$;
 
+CREATE INDEX IF NOT EXISTS ir_model_fields__model_index ON ir_model_fields (model);
+CREATE INDEX IF NOT EXISTS ir_model_fields__model_id_index ON ir_model_fields (model_id);
+CREATE UNIQUE INDEX IF NOT EXISTS ir_property_unique_index ON ir_property (fields_id, COALESCE(company_id, 0), COALESCE(res_id, ''));  -- [16-17]
+CREATE INDEX IF NOT EXISTS ir_property__res_id_index ON ir_property (res_id);  -- [16-17]
+CREATE INDEX IF NOT EXISTS ir_property__company_id_index ON ir_property (company_id);  -- [16-17]
 CREATE INDEX IF NOT EXISTS res_partner__name_index ON res_partner (name);
 CREATE INDEX IF NOT EXISTS res_partner__complete_name_index ON res_partner (complete_name);
 CREATE INDEX IF NOT EXISTS res_partner__ref_index ON res_partner (ref);

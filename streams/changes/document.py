@@ -10,6 +10,10 @@ Redelivered events (at-least-once) are recognised by the per-row source position
 state: such an event re-publishes the last event instead of being diffed again, so a crash
 between "state saved" and "event published" never swallows a change, and sinks, which ignore
 positions they already hold, see nothing new.
+
+Rows carry the columns of the Odoo version that wrote them (16 to 19 differ: detailed_type
+up to 17, is_storable from 18...). A column a row no longer has (Odoo was upgraded in between)
+is no change; one it gained is reported when it holds a value, as a new row's fields are.
 """
 
 from __future__ import annotations
@@ -79,6 +83,31 @@ def document(state: DocumentState, spec: ParentWithChildren) -> dict[str, Any] |
     return doc
 
 
+def _shared_columns(
+    before: dict[str, Any], after: dict[str, Any], spec: ParentWithChildren
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``before`` with each row (the parent, each child matched by id) cut to the columns its
+    new version has: a column the row no longer has is no change. (A column it has gained is
+    compared with nothing, as a field of a new row is.) The same objects when no column went
+    (the usual case: no copy)."""
+    before = _dropped_left_out(before, after)
+    for child in spec.children:
+        old_rows, new_rows = before.get(child.field), after.get(child.field)
+        if not (isinstance(old_rows, list) and isinstance(new_rows, list)):
+            continue
+        new_by_id = {r.get("id"): r for r in new_rows}
+        cut = [_dropped_left_out(r, new_by_id.get(r.get("id"), r)) for r in old_rows]
+        if any(c is not r for c, r in zip(cut, old_rows, strict=True)):
+            before = {**before, child.field: cut}
+    return before, after
+
+
+def _dropped_left_out(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    if old.keys() <= new.keys():
+        return old
+    return {k: v for k, v in old.items() if k in new}
+
+
 def _child_spec(spec: ParentWithChildren, table: str) -> ChildRows:
     for child in spec.children:
         if child.table.name == table:
@@ -107,7 +136,7 @@ def _next_event(
     elif before is None:
         fields = sorted(k for k, v in after.items() if k not in rules.excluded and v is not None)
     else:
-        fields = changed_fields(before, after, rules)
+        fields = changed_fields(*_shared_columns(before, after, spec), rules)
         if not fields:
             return None  # Odoo's no-op write(): only excluded fields moved
     state.seq += 1

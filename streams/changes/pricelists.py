@@ -20,6 +20,9 @@ class PricelistComputation:
         self.pricelists: dict[int, Row] = {}
         self.currencies: dict[int, str] = {}
 
+    def relevant(self, table: str, row: Row) -> bool:
+        return True
+
     def apply(self, table: str, row_id: int, row: Row | None) -> Iterable[Hashable]:
         if table == "product_pricelist":
             if row is None:

@@ -1,12 +1,21 @@
 """Effective prices: per pricelist x variant x quantity tier, the price Odoo charges.
 
 The ``Computation`` of the prices entity (atraxion.prices). It holds the rows prices depend
-on (templates, variants, categories, pricelists and their rules, currencies) and prices with
-the engine in streams/changes/pricing.py. Subjects are (pricelist id, variant id) pairs; a
-subject's records are its quantity tiers, keyed ``<pricelistId>:<productId>:<minQuantity>``.
+on (templates, variants and their costs, categories, pricelists and their rules, currencies)
+and prices with the engine in streams/changes/pricing.py. Subjects are (pricelist id, variant
+id) pairs; a subject's records are its quantity tiers, keyed
+``<pricelistId>:<productId>:<minQuantity>``.
+
+A variant's cost (``standard_price``, the base of cost-plus rules) is company-dependent: Odoo
+18+ keeps it in the variant's row as jsonb ``{"<company id>": cost}``, Odoo 16/17 in
+``ir_property`` rows named ``standard_price`` with ``res_id`` ``'product.product,<id>'`` (or
+NULL: the default of every variant) and ``value_float``; other ir_property rows are not read.
+The cost on a pricelist is its company's (a row for every company, company NULL, stands in),
+else the default's, else 0, as Odoo reads company-dependent values.
 
 What a row change moves:
-- a template: its variants on every pricelist; a variant: itself on every pricelist;
+- a template: its variants on every pricelist; a variant, or its cost: itself on every
+  pricelist (a default cost: every variant);
 - a category: the variants of every template in it or below it, on every pricelist;
 - a pricelist: every variant on it and on the pricelists based on it (chained);
 - a rule: the variants its old and new versions apply to, on its pricelist and those based
@@ -74,6 +83,19 @@ class _Variant:
 
 
 @dataclass(frozen=True, slots=True)
+class _CostProperty:
+    """An ir_property row holding a cost (Odoo 16/17)."""
+
+    variant_id: int | None  # None: the default for every variant
+    company: str  # company id as text, "" for every company
+    cost: float
+
+
+COST_PROPERTY = "standard_price"
+_VARIANT_RES_ID = "product.product,"
+
+
+@dataclass(frozen=True, slots=True)
 class _Pricelist:
     currency_id: int
     company_id: int | None
@@ -90,6 +112,7 @@ class PriceComputation:
         "product_pricelist": frozenset({"id", "currency_id", "company_id", "active"}),
         "product_pricelist_item": frozenset(_RULE_COLUMNS),
         "res_currency": frozenset({"id", "name"}),
+        "ir_property": frozenset({"id", "name", "res_id", "company_id", "value_float"}),
     }
 
     def __init__(self) -> None:
@@ -104,14 +127,39 @@ class PriceComputation:
         # pricelist id -> the pricelists its rules are based on, with how many rules each
         self.bases: dict[int, Counter[int]] = {}
         self.catalog = Catalog(self.books, self.category_parents)
+        # Odoo 16/17 costs: ir_property row id -> the row; variant id (None: the default) ->
+        # company ("" for every company) -> cost.
+        self.cost_properties: dict[int, _CostProperty] = {}
+        self.property_costs: dict[int | None, dict[str, float]] = {}
 
     # -- rows in -----------------------------------------------------------------------
+
+    def relevant(self, table: str, row: Row) -> bool:
+        return table != "ir_property" or _cost_property(row) is not None
 
     def apply(self, table: str, row_id: int, row: Row | None) -> Iterable[Hashable]:
         handler = getattr(self, f"_apply_{table}", None)
         if handler is None:
             raise PoisonEvent(f"prices do not read table {table}")
         return handler(row_id, row)
+
+    def _apply_ir_property(self, row_id: int, row: Row | None) -> Iterable[Subject]:
+        new = None if row is None else _cost_property(row)
+        old = self.cost_properties.pop(row_id, None)
+        if old is None and new is None:
+            return ()  # not a cost: another company-dependent value
+        if old is not None:
+            costs = self.property_costs.get(old.variant_id, {})
+            costs.pop(old.company, None)
+            if not costs:
+                self.property_costs.pop(old.variant_id, None)
+        if new is not None:
+            self.cost_properties[row_id] = new
+            self.property_costs.setdefault(new.variant_id, {})[new.company] = new.cost
+        moved = {p.variant_id for p in (old, new) if p is not None}
+        if None in moved:
+            return self._on_every_pricelist(list(self.variants))
+        return self._on_every_pricelist(v for v in moved if v is not None)
 
     def _apply_product_template(self, row_id: int, row: Row | None) -> Iterable[Subject]:
         old = self.templates.pop(row_id, None)
@@ -206,7 +254,7 @@ class PriceComputation:
             template_id=stored.template_id,
             categ_id=template.categ_id,
             list_price=template.list_price,
-            standard_price=_cost(stored.costs, pricelist.company_id),
+            standard_price=self._cost(variant_id, stored, pricelist.company_id),
         )
         out: dict[str, Fields] = {}
         for tier in quantity_tiers(self.catalog, pricelist_id, variant):
@@ -239,6 +287,15 @@ class PriceComputation:
     def with_previous(self, fields: Fields, previous: Record | None) -> Fields:
         alive = previous is not None and not previous["deleted"]
         return {**fields, "previousPrice": previous["price"] if alive else None}  # type: ignore[index]
+
+    def _cost(self, variant_id: int, stored: _Variant, company_id: int | None) -> float:
+        """The variant's cost for a pricelist of ``company_id``: its own (in the row, else in
+        ir_property), else the default's, else 0."""
+        own = stored.costs or self.property_costs.get(variant_id, {})
+        cost = _company_value(own, company_id)
+        if cost is None:
+            cost = _company_value(self.property_costs.get(None, {}), company_id)
+        return 0.0 if cost is None else cost
 
     # -- indexes -------------------------------------------------------------------------
 
@@ -337,16 +394,47 @@ def _active(row: Row) -> bool:
 
 
 def _costs(value: Any) -> dict[str, float]:
-    """Odoo 18 keeps the cost in the row as {company id: cost}; earlier versions in
-    ir_property (not captured: cost 0)."""
+    """Odoo 18+ keeps the cost in the row as {company id: cost} (a plain number: for every
+    company); earlier versions have no such column (NULL here) and keep it in ir_property."""
     if isinstance(value, dict):
-        return {str(k): float(v) for k, v in value.items() if isinstance(v, int | float)}
-    if isinstance(value, int | float):
+        return {
+            str(k): float(v)
+            for k, v in value.items()
+            if isinstance(v, int | float) and not isinstance(v, bool)
+        }
+    if isinstance(value, int | float) and not isinstance(value, bool):
         return {"": float(value)}
     return {}
 
 
-def _cost(costs: dict[str, float], company_id: int | None) -> float:
-    if company_id is not None and str(company_id) in costs:
-        return costs[str(company_id)]
-    return next(iter(sorted(costs.items())), ("", 0.0))[1]
+def _cost_property(row: Row) -> _CostProperty | None:
+    """The cost an ir_property row holds, or None when it holds something else (another
+    company-dependent field, another model's record)."""
+    if row.get("name") != COST_PROPERTY:
+        return None
+    res_id = row.get("res_id")
+    variant_id = None
+    if res_id is not None:
+        if not isinstance(res_id, str) or not res_id.startswith(_VARIANT_RES_ID):
+            return None
+        try:
+            variant_id = int(res_id[len(_VARIANT_RES_ID) :])
+        except ValueError:
+            return None
+    company = row.get("company_id")
+    return _CostProperty(
+        variant_id, "" if company is None else str(company), _float(row.get("value_float"))
+    )
+
+
+def _company_value(values: dict[str, float], company_id: int | None) -> float | None:
+    """A company-dependent value for ``company_id``: its own, else the one for every company
+    (""). A pricelist of every company (None) is priced in the user's company in Odoo: the
+    value for every company stands in, else the lowest company's."""
+    if company_id is not None:
+        own = values.get(str(company_id))
+        return values.get("") if own is None else own
+    if "" in values:
+        return values[""]
+    numbered = [k for k in values if k.isdigit()]
+    return values[min(numbered, key=int)] if numbered else None

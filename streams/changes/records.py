@@ -22,7 +22,14 @@ Record = dict[str, Any]
 
 class Computation(Protocol):
     columns: Mapping[str, frozenset[str]]
-    """Per source table, the columns the computation reads (the processor keeps only those)."""
+    """Per source table, the columns the computation reads (the processor keeps only those).
+    A column a row lacks (one its Odoo version does not have) reads as NULL."""
+
+    def relevant(self, table: str, row: Row) -> bool:
+        """Whether the computation reads this row at all (of ir_property, only product costs).
+        A row it does not read is as if absent: never stored, never applied; one that stops
+        being read is applied as deleted."""
+        ...
 
     def apply(self, table: str, row_id: int, row: Row | None) -> Iterable[Hashable]:
         """Take a row as it is now (None: deleted); return the subjects it may move. Raises

@@ -88,6 +88,9 @@ class StockComputation:
         self.offers_of_variant: dict[int, set[int]] = {}
         self.offers_of_template: dict[int, set[int]] = {}
 
+    def relevant(self, table: str, row: Row) -> bool:
+        return True
+
     def apply(self, table: str, row_id: int, row: Row | None) -> Iterable[Hashable]:
         handler = getattr(self, f"_apply_{table}", None)
         if handler is None:

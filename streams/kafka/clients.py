@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from core.settings import Settings
+
+# librdkafka writes its log lines to the process's stderr from C unless given a Python
+# logger: through it they become structured log events like every other line (and stay off
+# a terminal that shows progress bars).
+LIBRDKAFKA_LOG = {"logger": logging.getLogger("librdkafka")}
 
 
 def consumer_config(settings: Settings, group_id: str) -> dict[str, Any]:
@@ -14,6 +20,7 @@ def consumer_config(settings: Settings, group_id: str) -> dict[str, Any]:
         "enable.auto.commit": False,
         "auto.offset.reset": "earliest",
         "isolation.level": "read_uncommitted",
+        **LIBRDKAFKA_LOG,
     }
     if settings.broker_flavor == "tansu":
         from streams.kafka import tansu
@@ -28,4 +35,5 @@ def producer_config(settings: Settings) -> dict[str, Any]:
         "acks": "all",
         "linger.ms": 5,
         "enable.idempotence": settings.broker_flavor != "tansu",
+        **LIBRDKAFKA_LOG,
     }

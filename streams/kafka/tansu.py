@@ -27,6 +27,8 @@ from collections.abc import Iterable, Mapping
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
 
+from streams.kafka.clients import LIBRDKAFKA_LOG
+
 
 def consumer_overrides(fetch_max_wait_ms: int) -> dict[str, int]:
     """confluent-kafka settings for Tansu: group joins wait session.timeout / 2 there, and the
@@ -60,6 +62,7 @@ def log_end_offsets(
             "enable.partition.eof": True,
             "fetch.wait.max.ms": 500,  # a short wait lists little of a long partition
             "max.partition.fetch.bytes": 1,  # one batch per partition is all it needs
+            **LIBRDKAFKA_LOG,
         }
     )
     try:

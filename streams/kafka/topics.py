@@ -15,6 +15,7 @@ from core.settings import Settings, get_settings
 from schemas.entities import ENTITIES, ChildRows, Entity
 from schemas.odoo_tables import CAPTURED_TABLES, raw_topic
 from schemas.topics import DOMAIN_TOPICS
+from streams.kafka.clients import LIBRDKAFKA_LOG
 from streams.kafka.deadletter import DEADLETTER_TOPIC
 from streams.kafka.retention import policy_for
 
@@ -45,7 +46,7 @@ def owned_topics(settings: Settings) -> list[NewTopic]:
 
 def ensure_topics(settings: Settings, timeout: float = 30.0) -> list[str]:
     """Create the missing owned topics; returns the names created."""
-    admin = AdminClient({"bootstrap.servers": settings.kafka_bootstrap})
+    admin = AdminClient({"bootstrap.servers": settings.kafka_bootstrap, **LIBRDKAFKA_LOG})
     existing = set(admin.list_topics(timeout=timeout).topics)
     missing = [t for t in owned_topics(settings) if t.topic not in existing]
     if not missing:

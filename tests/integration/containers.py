@@ -184,6 +184,7 @@ class ContainerStack(Stack):
             scale=self.settings.demo_scale,
             pricelists=self.settings.demo_pricelists,
             replica_identity=self.replica_identity,  # type: ignore[arg-type]
+            odoo_version=self.settings.demo_odoo_version,
         )
         log.info("odoo.seeded", **summary.as_dict())
         ensure_database(self.settings.readmodel_dsn)

@@ -245,6 +245,8 @@ def test_cli_create_list_revoke(stack: RunningStack, anonymous_api: httpx.Client
     # within its TTL.
     revoked = cli(stack, "revoke", name)
     assert revoked.returncode == 0, revoked.stderr
+    again = cli(stack, "revoke", name)
+    assert again.returncode == 1 and f"token {name!r} was already revoked at " in again.stderr
     # Every cache entry for it was made before the revocation: one TTL later all are gone.
     time.sleep(stack.settings.api_token_cache_ttl_s + 0.1)
     assert_problem(anonymous_api.get(FEED, headers=bearer(secret)), 401)
@@ -256,7 +258,9 @@ def test_cli_refuses_bad_input(stack: RunningStack):
     assert cli(stack, "create", "--name", unique("x"), "--scope", "root").returncode == 2
     bad = cli(stack, "create", "--name", unique("x"), "--scope", "webshop", "--expires", "5y")
     assert bad.returncode == 2 and "duration" in bad.stderr
-    assert cli(stack, "revoke", unique("missing")).returncode == 1
+    missing = unique("missing")
+    unknown = cli(stack, "revoke", missing)
+    assert unknown.returncode == 1 and unknown.stderr.strip() == f"no token named {missing!r}"
     name = unique("twice")
     assert cli(stack, "create", "--name", name, "--scope", "odoo").returncode == 0
     assert cli(stack, "create", "--name", name, "--scope", "odoo").returncode == 1

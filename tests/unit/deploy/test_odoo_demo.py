@@ -2,7 +2,9 @@
 
 Small runs must already hold every kind of pricelist rule the prices processor handles,
 and stock the way Odoo keeps it (virtual counterparts, reservations, consignment of
-several vendors), and every row must fit the schema the seeder COPYs it into.
+several vendors), and every row must fit the schema the seeder COPYs it into, in each Odoo
+version's shape; every version holds the same business data, so the processors compute the
+same prices and stock from each.
 """
 
 from __future__ import annotations
@@ -13,26 +15,35 @@ from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-import deploy.odoo_demo
 from deploy.odoo_demo import base
 from deploy.odoo_demo.__main__ import main
 from deploy.odoo_demo.generate import DemoData
 from deploy.odoo_demo.rows import COMPANY
 from deploy.odoo_demo.seed import DEFAULT_AS_OF, DEFAULT_SEED, TABLES
+from deploy.odoo_demo.versions import (
+    ALL_TABLES,
+    DEFAULT_ODOO_VERSION,
+    ODOO_VERSIONS,
+    major_version,
+    schema_sql,
+)
+from deploy.verify import as_debezium
+from schemas.entities import COMPUTED
+from schemas.odoo_tables import CAPTURED_TABLES
 from streams.changes import pricing as engine
+from streams.changes.records import Fields
+from streams.computed import COMPUTATIONS
 
 SCALE = 50
 PRICELISTS = 3
 SEEDS = (DEFAULT_SEED, 1, 2026)
-SCHEMA = Path(deploy.odoo_demo.__file__).with_name("schema.sql").read_text(encoding="utf-8")
 USAGE = {lid: usage for lid, _name, usage, _parent in base.LOCATIONS}
 PARENT_CATEGORY = {cid: parent for cid, _name, parent in base.CATEGORIES}
-# product_pricelist_item as Odoo 18 creates it.
+# product_pricelist_item as Odoo 18 creates it (/work/shared/reference: a real database).
 ODOO18_ITEM_COLUMNS = {
     "id", "pricelist_id", "company_id", "currency_id", "categ_id", "product_tmpl_id",
     "product_id", "base_pricelist_id", "create_uid", "write_uid", "applied_on",
@@ -40,28 +51,59 @@ ODOO18_ITEM_COLUMNS = {
     "price_discount", "price_round", "price_surcharge", "price_markup", "price_min_margin",
     "price_max_margin", "date_start", "date_end", "create_date", "write_date", "percent_price",
 }  # fmt: skip
+# What Odoo 16 and 17 have instead: 17 dropped the item's active, 18 added the other two.
+ITEM_COLUMNS = {
+    16: ODOO18_ITEM_COLUMNS - {"display_applied_on", "price_markup"} | {"active"},
+    17: ODOO18_ITEM_COLUMNS - {"display_applied_on", "price_markup"},
+    18: ODOO18_ITEM_COLUMNS,
+    19: ODOO18_ITEM_COLUMNS,
+}
 
 Record = dict[str, Any]
 
 
 @cache
-def demo(seed: int = DEFAULT_SEED, scale: int = SCALE) -> dict[str, list[Record]]:
+def demo(
+    seed: int = DEFAULT_SEED, scale: int = SCALE, version: int = DEFAULT_ODOO_VERSION
+) -> dict[str, list[Record]]:
     """Every table's rows as dicts (column -> value), for one small run."""
-    data = DemoData(scale=scale, pricelists=PRICELISTS, rng_seed=seed, as_of=DEFAULT_AS_OF)
+    data = DemoData(
+        scale=scale, pricelists=PRICELISTS, rng_seed=seed, as_of=DEFAULT_AS_OF, odoo_version=version
+    )
     return {
         t.name: [dict(zip(t.columns, row, strict=True)) for row in t.rows()] for t in data.tables()
     }
 
 
-def schema_columns() -> dict[str, dict[str, bool]]:
-    """table -> column -> NOT NULL, from schema.sql's CREATE TABLE statements."""
+def schema_columns(version: int = DEFAULT_ODOO_VERSION) -> dict[str, dict[str, bool]]:
+    """table -> column -> NOT NULL, from the CREATE TABLE statements of schema.sql rendered
+    for Odoo ``version``."""
     tables: dict[str, dict[str, bool]] = {}
     for name, body in re.findall(
-        r"^CREATE TABLE IF NOT EXISTS (\w+) \((.*?)^\);", SCHEMA, flags=re.MULTILINE | re.DOTALL
+        r"^CREATE TABLE IF NOT EXISTS (\w+) \((.*?)^\);",
+        schema_sql(version),
+        flags=re.MULTILINE | re.DOTALL,
     ):
-        columns = re.findall(r"^    (?!CONSTRAINT\b)(\w+) ([^\n]*?),?$", body, flags=re.MULTILINE)
+        columns = re.findall(
+            r'^    (?!CONSTRAINT\b)"?(\w+)"? ([^\n]*?),?$', body, flags=re.MULTILINE
+        )
         tables[name] = {col: "NOT NULL" in spec or "PRIMARY KEY" in spec for col, spec in columns}
     return tables
+
+
+def costs(data: dict[str, list[Record]]) -> dict[int, float]:
+    """variant id -> company 1's cost, from the row (Odoo 18+) or ir_property (16/17)."""
+    if "ir_property" in data:
+        return {
+            int(p["res_id"].split(",")[1]): p["value_float"]
+            for p in data["ir_property"]
+            if p["name"] == "standard_price" and p["company_id"] == COMPANY
+        }
+    return {
+        v["id"]: json.loads(v["standard_price"])[str(COMPANY)]
+        for v in data["product_product"]
+        if v["standard_price"] is not None
+    }
 
 
 def micros(timestamp: str) -> int:
@@ -94,11 +136,20 @@ def ancestors(categ_id: int | None) -> Iterator[int]:
 # ---------------------------------------------------------------- rows fit the schema
 
 
-def test_generated_tables_follow_schema_order_and_columns():
-    data = DemoData(scale=SCALE, pricelists=PRICELISTS, rng_seed=DEFAULT_SEED, as_of=DEFAULT_AS_OF)
+@pytest.mark.parametrize("version", ODOO_VERSIONS)
+def test_generated_tables_follow_schema_order_and_columns(version: int):
+    data = DemoData(
+        scale=SCALE,
+        pricelists=PRICELISTS,
+        rng_seed=DEFAULT_SEED,
+        as_of=DEFAULT_AS_OF,
+        odoo_version=version,
+    )
     tables = data.tables()
-    schema = schema_columns()
-    assert tuple(t.name for t in tables) == TABLES == tuple(schema)
+    schema = schema_columns(version)
+    assert tuple(t.name for t in tables) == tuple(schema)
+    if version == DEFAULT_ODOO_VERSION:
+        assert tuple(schema) == TABLES
     for table in tables:
         assert set(table.columns) <= set(schema[table.name]), table.name
         required = {col for col, not_null in schema[table.name].items() if not_null}
@@ -112,9 +163,33 @@ def test_generated_tables_follow_schema_order_and_columns():
                 assert all(row[i] is not None for row in rows), f"{table.name}.{col} NULL"
 
 
-def test_pricelist_items_have_odoo18_columns_and_all_are_copied():
-    assert set(schema_columns()["product_pricelist_item"]) == ODOO18_ITEM_COLUMNS
-    assert set(demo()["product_pricelist_item"][0]) == ODOO18_ITEM_COLUMNS
+@pytest.mark.parametrize("version", ODOO_VERSIONS)
+def test_pricelist_items_have_the_versions_columns_and_all_are_copied(version: int):
+    assert set(schema_columns(version)["product_pricelist_item"]) == ITEM_COLUMNS[version]
+    assert set(demo(version=version)["product_pricelist_item"][0]) == ITEM_COLUMNS[version]
+
+
+@pytest.mark.parametrize("version", ODOO_VERSIONS)
+def test_the_rendered_schema_is_one_versions_and_well_formed(version: int):
+    sql = schema_sql(version)
+    assert not re.search(r"--\s*\[\d", sql), "a version mark was left in"
+    for name, body in re.findall(
+        r"^CREATE TABLE IF NOT EXISTS (\w+) \((.*?)^\);", sql, flags=re.MULTILINE | re.DOTALL
+    ):
+        # Entries (columns, constraints) start at 4 spaces; deeper lines continue one.
+        entries: list[list[str]] = []
+        for line in body.splitlines():
+            code = line.split("--")[0].rstrip()
+            if not code.strip():
+                continue
+            if code[4] != " ":
+                entries.append([code])
+            else:
+                entries[-1].append(code)
+        *others, last = entries
+        assert all(entry[-1].endswith(",") for entry in others), name
+        assert not last[-1].endswith(","), name
+    assert set(schema_columns(version)) <= set(ALL_TABLES)
 
 
 def test_same_arguments_same_rows():
@@ -135,8 +210,9 @@ def test_cli_help_still_works(capsys):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_standard_price_is_jsonb_keyed_by_company(seed):
-    data = demo(seed)
+@pytest.mark.parametrize("version", (18, 19))
+def test_standard_price_is_jsonb_keyed_by_company(seed, version):
+    data = demo(seed, version=version)
     list_price = {t["id"]: t["list_price"] for t in data["product_template"]}
     costs = [v for v in data["product_product"] if v["standard_price"] is not None]
     assert len(costs) > 0.9 * len(data["product_product"])
@@ -147,10 +223,180 @@ def test_standard_price_is_jsonb_keyed_by_company(seed):
         assert 0.54 <= share <= 0.76
 
 
-def test_a_few_variants_have_no_cost():
-    variants = demo(DEFAULT_SEED, 400)["product_product"]
+@pytest.mark.parametrize("version", (18, 19))
+def test_a_few_variants_have_no_cost(version: int):
+    variants = demo(DEFAULT_SEED, 400, version)["product_product"]
     without = [v for v in variants if v["standard_price"] is None]
     assert 0 < len(without) < 0.1 * len(variants)
+
+
+@pytest.mark.parametrize("version", (16, 17))
+def test_before_18_costs_are_ir_property_rows_of_the_same_values(version: int):
+    data = demo(DEFAULT_SEED, 400, version)
+    assert "standard_price" not in data["product_product"][0]
+    fields = {f["id"]: f for f in data["ir_model_fields"]}
+    models = {m["id"]: m["model"] for m in data["ir_model"]}
+    cost_rows = [p for p in data["ir_property"] if p["name"] == "standard_price"]
+    for row in cost_rows:
+        field = fields[row["fields_id"]]
+        assert (field["model"], field["name"], field["ttype"]) == (
+            "product.product", "standard_price", "float",
+        )  # fmt: skip
+        assert models[field["model_id"]] == "product.product"
+        assert row["type"] == "float" and row["res_id"].startswith("product.product,")
+    # The same costs as Odoo 18's jsonb; no row where there is no cost.
+    assert costs(data) == costs(demo(DEFAULT_SEED, 400, 18))
+    assert len(cost_rows) < len(data["product_product"])
+    # Other company-dependent values are there too: defaults and customers' own pricelists.
+    others = [p for p in data["ir_property"] if p["name"] != "standard_price"]
+    assert any(p["res_id"] is None for p in others)
+    own = {int(p["res_id"].split(",")[1]): p["value_reference"] for p in others if p["res_id"]}
+    assert own and all(ref.startswith("product.pricelist,") for ref in own.values())
+    ids = [p["id"] for p in data["ir_property"]]
+    assert len(set(ids)) == len(ids)
+    assert len(
+        {(p["fields_id"], p["company_id"], p["res_id"]) for p in data["ir_property"]}
+    ) == len(ids)  # Odoo's ir_property_unique_index
+
+
+def test_a_customers_own_pricelist_is_in_the_row_from_18():
+    before = demo(version=17)["ir_property"]
+    own = {
+        int(p["res_id"].split(",")[1]): int(p["value_reference"].split(",")[1])
+        for p in before
+        if p["name"] == "property_product_pricelist" and p["res_id"]
+    }
+    after = {
+        p["id"]: json.loads(p["specific_property_product_pricelist"])[str(COMPANY)]
+        for p in demo(version=18)["res_partner"]
+        if p["specific_property_product_pricelist"]
+    }
+    assert own == after and own
+
+
+# ---------------------------------------------------------------- what differs per version
+
+
+@pytest.mark.parametrize("version", ODOO_VERSIONS)
+def test_the_base_module_row_tells_the_version(version: int):
+    modules = {m["name"]: m for m in demo(version=version)["ir_module_module"]}
+    assert modules["base"]["latest_version"] == f"{version}.0.1.3"
+    assert major_version(modules["base"]["latest_version"]) == version
+    for name in ("product", "stock", "sale", "purchase", "uom"):
+        assert modules[name]["state"] == "installed"
+        assert major_version(modules[name]["latest_version"]) == version
+    assert any(m["state"] == "uninstalled" and not m["latest_version"] for m in modules.values())
+
+
+def test_major_version_reads_odoo_and_saas_versions():
+    assert major_version("16.0.1.3") == 16
+    assert major_version("saas~17.4.1.3") == 17
+    assert major_version(None) is None
+    assert major_version("") is None
+
+
+@pytest.mark.parametrize("version", ODOO_VERSIONS)
+def test_product_types_per_version(version: int):
+    templates = demo(DEFAULT_SEED, 400, version)["product_template"]
+    reference = {
+        t["id"]: t["detailed_type"] for t in demo(DEFAULT_SEED, 400, 17)["product_template"]
+    }
+    assert {t for t in reference.values()} == {"product", "consu", "service"}
+    for t in templates:
+        kind = reference[t["id"]]
+        if version < 18:
+            assert t["detailed_type"] == t["type"] == kind
+            assert "is_storable" not in t
+        else:
+            assert "detailed_type" not in t
+            assert t["type"] == ("service" if kind == "service" else "consu")
+            assert t["is_storable"] is (kind == "product")
+
+
+@pytest.mark.parametrize("version", ODOO_VERSIONS)
+def test_columns_that_moved_between_versions(version: int):
+    data = demo(DEFAULT_SEED, 400, version)
+    pricelist = data["product_pricelist"][0]
+    assert ("discount_policy" in pricelist) is (version < 18)
+    template = data["product_template"][0]
+    assert ("uom_po_id" in template) is (version < 19)
+    assert isinstance(template["sale_delay"], int)
+    assert ("priority" in template) is (version < 18)
+    assert ("uom_category" in data) is (version < 19)
+    assert ("ir_property" in data) is (version < 18)
+    assert ("return_location" in data["stock_location"][0]) is (version < 18)
+    assert ("scrap_location" in data["stock_location"][0]) is (version < 19)
+    partners = data["res_partner"]
+    assert any("mobile" in p for p in partners) is (version < 19)
+    line_uom = "product_uom_id" if version >= 19 else "product_uom"
+    assert all(line[line_uom] for line in data["sale_order_line"])
+    assert all(line[line_uom] for line in data["purchase_order_line"])
+    offers = data["product_supplierinfo"]
+    assert ("discount" in offers[0]) is (version >= 17)
+    assert (
+        all(o["product_uom_id"] for o in offers)
+        if version >= 19
+        else "product_uom_id" not in offers[0]
+    )
+    sale_states = {o["state"] for o in data["sale_order"]}
+    assert ("done" in sale_states) is (version == 16)
+    purchase_states = {o["state"] for o in data["purchase_order"]}
+    assert ("done" in purchase_states) is (version < 19)
+    if version >= 19:
+        assert any(o["locked"] for o in data["purchase_order"])
+        units = {u["id"]: u for u in data["uom_uom"]}
+        assert units[base.DOZEN]["relative_uom_id"] == base.UNIT
+        assert units[base.DOZEN]["relative_factor"] == units[base.DOZEN]["factor"] == 12
+
+
+def debezium_rows(
+    data: dict[str, list[Record]], table: str, json_columns: frozenset[str]
+) -> Iterator[Record]:
+    """The demo rows of ``table`` as the processors get them: timestamps in ms (Debezium's
+    connect mode), jsonb decoded where the entity says so."""
+    for row in data.get(table, []):
+        out = {}
+        for column, value in row.items():
+            if column in json_columns and isinstance(value, str):
+                value = json.loads(value)
+            elif isinstance(value, str) and re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", value):
+                value = as_debezium(datetime.fromisoformat(value))
+            out[column] = value
+        yield out
+
+
+def computed(version: int, entity_name: str) -> dict[str, Fields]:
+    """Every record the entity's computation gives from the demo rows of ``version``, fed in
+    Debezium's snapshot order."""
+    entity = next(e for e in COMPUTED if e.name == entity_name)
+    sources = {s.name: s for s in entity.sources}
+    computation = COMPUTATIONS[entity_name]()
+    data = demo(version=version)
+    for table in CAPTURED_TABLES:
+        if table not in sources:
+            continue
+        for row in debezium_rows(data, table, sources[table].json_columns):
+            kept = {c: v for c, v in row.items() if c in computation.columns[table]}
+            if computation.relevant(table, kept):
+                list(computation.apply(table, kept["id"], kept))
+    return {k: f for s in computation.subjects() for k, f in computation.records(s).items()}
+
+
+@pytest.mark.parametrize("entity", [e.name for e in COMPUTED])
+def test_every_version_gives_the_same_prices_and_stock(entity: str):
+    expected = computed(DEFAULT_ODOO_VERSION, entity)
+    assert expected
+    for version in ODOO_VERSIONS:
+        assert computed(version, entity) == expected, version
+    if entity == "prices":
+        # Cost-plus rules priced from a cost: ir_property's on 16/17, the row's on 18/19.
+        rules = {i["id"]: i for i in demo()["product_pricelist_item"]}
+        on_cost = [
+            e
+            for e in expected.values()
+            if e["ruleId"] is not None and rules[e["ruleId"]]["base"] == "standard_price"
+        ]
+        assert on_cost and all(e["price"] > 1 for e in on_cost)
 
 
 # ---------------------------------------------------------------- pricelist rules
@@ -230,6 +476,7 @@ def test_chained_pricelists_have_no_cycle_and_chain_two_levels(seed):
 
 
 def _catalog(data: dict[str, list[Record]]) -> tuple[engine.Catalog, list[engine.Variant]]:
+    cost = costs(data)
     rules: dict[int, list[engine.Rule]] = defaultdict(list)
     for i in data["product_pricelist_item"]:
         rules[i["pricelist_id"]].append(
@@ -268,9 +515,7 @@ def _catalog(data: dict[str, list[Record]]) -> tuple[engine.Catalog, list[engine
             template_id=v["product_tmpl_id"],
             categ_id=templates[v["product_tmpl_id"]]["categ_id"],
             list_price=templates[v["product_tmpl_id"]]["list_price"],
-            standard_price=json.loads(v["standard_price"])[str(COMPANY)]
-            if v["standard_price"]
-            else 0.0,
+            standard_price=cost.get(v["id"], 0.0),
         )
         for v in data["product_product"]
         if v["active"]
@@ -279,8 +524,9 @@ def _catalog(data: dict[str, list[Record]]) -> tuple[engine.Catalog, list[engine
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_the_pricing_engine_prices_everything_and_uses_chain_and_cost(seed):
-    catalog, variants = _catalog(demo(seed))
+@pytest.mark.parametrize("version", (17, 18))
+def test_the_pricing_engine_prices_everything_and_uses_chain_and_cost(seed, version):
+    catalog, variants = _catalog(demo(seed, version=version))
     chosen: set[tuple[str, str]] = set()
     for pricelist in catalog.pricelists:
         for variant in variants:

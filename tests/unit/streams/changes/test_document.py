@@ -221,6 +221,54 @@ def test_variant_update_reports_variant_path() -> None:
     assert [v["barcode"] for v in out.data["variants"]] == [var_row(12)["barcode"], "999"]
 
 
+# --- Odoo versions -------------------------------------------------------------------------
+
+
+def test_a_column_an_upgrade_dropped_is_no_change_one_it_added_is() -> None:
+    """Odoo 17 -> 18 on a captured database: detailed_type goes, is_storable comes."""
+    state, _ = run(
+        tmpl("r", 100, tmpl_row(detailed_type="product", type="product")),
+        var("r", 12, 100, var_row(12, message_main_attachment_id=None)),
+    )
+    upgraded = tmpl_row(type="consu", is_storable=True, is_favorite=None)
+    state, (out,) = run(tmpl("u", 200, upgraded), state=state)
+    assert out is not None and out.changedFields == ["is_storable", "type"]
+    assert out.data is not None and "detailed_type" not in out.data
+    state, (out,) = run(var("u", 12, 300, var_row(12)), state=state)
+    assert out is None  # the variant lost a column (NULL anyway): nothing changed
+    _, (out,) = run(var("u", 12, 400, var_row(12, standard_price={"1": 6.0})), state=state)
+    assert out is not None and out.changedFields == ["variants.12.standard_price"]
+
+
+def test_a_row_of_another_version_diffs_with_a_new_variant_whole() -> None:
+    state, _ = snapshot()
+    _, (out,) = run(var("c", 14, 200, var_row(14, is_favorite=False)), state=state)
+    assert out is not None and out.changedFields == ["variants.14"]
+
+
+def test_company_dependent_and_translated_jsonb_columns_are_decoded() -> None:
+    value = {
+        "op": "u",
+        "after": {
+            "id": 12,
+            "product_tmpl_id": TID,
+            "standard_price": '{"1": 60.5}',
+            "lot_properties_definition": "[]",
+        },
+        "source": {"table": VARIANT_TABLE, "lsn": 5},
+    }
+    (variants,) = SPEC.children
+    parsed = parse_change(b'{"id": 12}', json.dumps(value).encode(), variants.table.json_columns)
+    assert parsed is not None and parsed.after is not None
+    assert parsed.after["standard_price"] == {"1": 60.5}
+    assert parsed.after["lot_properties_definition"] == []
+    # Odoo 16/17 keep responsible_id in ir_property, not in the row; an integer stays one.
+    template = {"op": "r", "after": {"id": TID, "responsible_id": 2}, "source": {"table": "t"}}
+    template["source"]["lsn"] = 6  # type: ignore[index]
+    row = parse_change(None, json.dumps(template).encode(), SPEC.parent.json_columns)
+    assert row is not None and row.after == {"id": TID, "responsible_id": 2}
+
+
 def test_write_date_only_update_publishes_nothing_but_advances_positions() -> None:
     state, last = snapshot()
     new_state, out = apply_change(
@@ -362,7 +410,8 @@ def test_variant_without_template_id_stays_in_document() -> None:
     del row["product_tmpl_id"]
     _, out = apply_change(state, TID, var("u", 13, 200, row), SPEC, RULES)
     assert out is not None
-    assert out.changedFields == ["variants.13.barcode", "variants.13.product_tmpl_id"]
+    # A column the new row lacks (as a column of another Odoo version) is no change.
+    assert out.changedFields == ["variants.13.barcode"]
 
 
 # --- deletes -----------------------------------------------------------------------------------

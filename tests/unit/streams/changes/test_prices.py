@@ -113,6 +113,94 @@ def test_cost_based_formula_uses_the_company_cost() -> None:
     assert prices(c, 1, 12) == {"1:12:0": -0.01}  # no cost known: 0
 
 
+def cost_property(
+    property_id: int, res_id: str | None, cost: float, company_id: int | None = 1, **row: Any
+) -> tuple[str, int, dict[str, Any]]:
+    """An Odoo 16/17 ir_property row holding a variant's cost (res_id None: the default)."""
+    values = {"id": property_id, "name": "standard_price", "res_id": res_id,
+              "company_id": company_id, "value_float": cost, **row}  # fmt: skip
+    return ("ir_property", property_id, values)
+
+
+def odoo17_catalog() -> PriceComputation:
+    """``catalog()`` with Odoo 17's rows: no cost in product_product, a cost-plus rule."""
+    c = catalog()
+    list(c.apply("product_product", 11, {"id": 11, "product_tmpl_id": 10, "default_code": "T-1"}))
+    list(c.apply(*item(6, 1, compute_price="formula", base="standard_price",
+                       price_discount=-50.0)))  # fmt: skip
+    return c
+
+
+def test_odoo17_costs_come_from_ir_property_per_company() -> None:
+    c = odoo17_catalog()
+    assert prices(c, 1, 11) == {"1:11:0": 0.0}  # no cost known yet
+    assert set(c.apply(*cost_property(1, "product.product,11", 60.0))) == {(1, 11), (2, 11)}
+    assert prices(c, 1, 11) == {"1:11:0": 90.0}
+    assert prices(c, 2, 11) == {"2:11:0": 81.0}  # 90 on the public list, less 10 %
+    # Another company's cost is not this pricelist's (company 1): still 60.
+    list(c.apply(*cost_property(2, "product.product,11", 80.0, company_id=2)))
+    assert prices(c, 1, 11) == {"1:11:0": 90.0}
+    # A cost for every company stands in where the company has none.
+    list(c.apply(*cost_property(3, "product.product,12", 40.0, company_id=None)))
+    assert prices(c, 1, 12) == {"1:12:0": 60.0}
+
+
+def test_odoo17_default_cost_applies_to_variants_without_their_own() -> None:
+    c = odoo17_catalog()
+    list(c.apply(*cost_property(1, "product.product,11", 60.0)))
+    moved = set(c.apply(*cost_property(2, None, 10.0)))
+    assert moved == {(p, v) for p in (1, 2) for v in (11, 12, 21)}
+    assert prices(c, 1, 11) == {"1:11:0": 90.0}  # its own cost wins
+    assert prices(c, 1, 12) == {"1:12:0": 15.0}
+    list(c.apply("ir_property", 2, None))
+    assert prices(c, 1, 12) == {"1:12:0": 0.0}
+
+
+def test_odoo17_cost_update_and_delete_move_the_variant() -> None:
+    c = odoo17_catalog()
+    list(c.apply(*cost_property(1, "product.product,11", 60.0)))
+    assert set(c.apply(*cost_property(1, "product.product,11", 70.0))) == {(1, 11), (2, 11)}
+    assert prices(c, 1, 11) == {"1:11:0": 105.0}
+    assert set(c.apply("ir_property", 1, None)) == {(1, 11), (2, 11)}
+    assert prices(c, 1, 11) == {"1:11:0": 0.0}
+    assert c.property_costs == {} and c.cost_properties == {}
+
+
+def test_other_ir_property_rows_are_not_read_and_move_nothing() -> None:
+    c = odoo17_catalog()
+    others = [
+        ("ir_property", 7, {"id": 7, "name": "property_product_pricelist",
+                            "res_id": "res.partner,5", "company_id": 1, "value_float": None}),
+        ("ir_property", 8, {"id": 8, "name": "property_stock_customer", "res_id": None,
+                            "company_id": None, "value_float": None}),
+        # A field named standard_price of another model is not a variant's cost.
+        ("ir_property", 9, {"id": 9, "name": "standard_price", "res_id": "product.template,10",
+                            "company_id": 1, "value_float": 5.0}),
+    ]  # fmt: skip
+    for table, row_id, row in others:
+        assert not c.relevant(table, row)
+        assert list(c.apply(table, row_id, row)) == []
+    assert c.cost_properties == {} and prices(c, 1, 11) == {"1:11:0": 0.0}
+    assert c.relevant(*cost_property(1, "product.product,11", 60.0)[::2])
+    assert c.relevant("product_product", {"id": 11})
+    # A cost row that becomes something else is a cost no more.
+    list(c.apply(*cost_property(1, "product.product,11", 60.0)))
+    _, _, row = cost_property(1, "product.product,11", 60.0)
+    assert set(c.apply("ir_property", 1, row | {"name": "other"})) == {(1, 11), (2, 11)}
+    assert prices(c, 1, 11) == {"1:11:0": 0.0}
+
+
+def test_odoo18_cost_of_another_company_is_not_this_pricelists() -> None:
+    c = catalog()
+    list(c.apply("product_product", 12, {"id": 12, "product_tmpl_id": 10,
+                                         "standard_price": {"2": 50.0}}))  # fmt: skip
+    list(c.apply(*item(6, 1, compute_price="formula", base="standard_price",
+                       price_discount=-50.0)))  # fmt: skip
+    assert prices(c, 1, 12) == {"1:12:0": 0.0}  # Odoo reads company 1's: none, so 0
+    list(c.apply("product_pricelist", 1, {"id": 1, "currency_id": EUR, "active": True}))
+    assert prices(c, 1, 12) == {"1:12:0": 75.0}  # a pricelist of every company: the lowest's
+
+
 def test_a_rule_making_pricelists_based_on_each_other_is_refused_unchanged() -> None:
     c = catalog()
     with pytest.raises(PoisonEvent, match="based on"):
