@@ -14,7 +14,7 @@ from psycopg_pool import AsyncConnectionPool
 from api.middleware import BodySizeLimit, RateLimitHeaders
 from api.openapi import install_openapi
 from api.problems import install_problem_handlers
-from api.routes import health, prices, stock, tokens
+from api.routes import health, partners, prices, purchase_orders, stock, tokens
 from api.routes.feeds import feed_router
 from api.security.auth import Guard
 from api.security.ratelimit import CLEANUP_SQL
@@ -82,6 +82,8 @@ def create_app() -> FastAPI:
     app.include_router(health.router)
     for entity in ENTITIES:
         app.include_router(feed_router(entity))
+    app.include_router(purchase_orders.router)  # a purchase order's lines
+    app.include_router(partners.router)  # a partner's hierarchy
     # The computed entities' endpoints are their own (api/routes/<entity>.py), each built on
     # the shared record-feed mechanics (api/routes/records.py).
     app.include_router(prices.router)

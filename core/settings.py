@@ -141,6 +141,11 @@ class Settings(BaseSettings):
     # The Odoo major version whose table shapes the demo database takes (16, 17, 18 or 19).
     demo_odoo_version: int = 18
 
+    # Sale orders whose client_order_ref matches this regular expression (re.search) were
+    # placed in the webshop: their feed items say direction "outbound", all others "inbound"
+    # (streams/changes/sale_orders.py). The webshop's order sink writes such references.
+    webshop_reference_pattern: str = r"^WEB-"
+
     # Change detection.
     diff_float_tolerance: float = 1e-6
     diff_excluded_fields: list[str] = [

@@ -38,6 +38,7 @@ TABLE_MODULES = {
     "res_currency": "base",
     "res_partner": "base",
     "ir_property": "base",
+    "ir_model_data": "base",
     "product_category": "product",
     "product_pricelist": "product",
     "product_pricelist_item": "product",

@@ -5,8 +5,9 @@
    has shipped: add the next number (ALTER TABLE ...).
 2. Then every entity's feed table that does not exist yet is created from the one feed shape
    (readmodel/feeds.py), and every computed entity's record table from the one record shape
-   (readmodel/records.py), so a new entity needs no migration of its own. A change to either
-   shape itself is a numbered migration that alters every existing table of that shape.
+   (readmodel/records.py), so a new entity needs no migration of its own; likewise the
+   external-id table (readmodel/external_ids.py). A change to either shape itself is a
+   numbered migration that alters every existing table of that shape.
 
 Several processes start together (API workers, the materializer): one migrates at a time
 (advisory lock); the others then find nothing to do.
@@ -19,12 +20,13 @@ from importlib import resources
 
 import psycopg
 import structlog
-from psycopg.sql import Composed
+from psycopg.sql import SQL, Composed
 
 from core.settings import get_settings
-from readmodel.feeds import feed_table_ddl
+from readmodel.external_ids import table_ddl as external_id_table_ddl
+from readmodel.feeds import feed_table_ddl, parent_index_ddl
 from readmodel.records import record_table_ddl
-from schemas.entities import COMPUTED, ENTITIES
+from schemas.entities import COMPUTED, ENTITIES, EXTERNAL_IDS, Entity
 
 log = structlog.get_logger(__name__)
 LOCK_ID = 727001
@@ -46,12 +48,22 @@ def migrations() -> list[tuple[int, str, str]]:
 
 
 def derived_tables() -> list[tuple[str, Composed]]:
-    """(table, DDL) of every table made from the registry: the feed tables of ``ENTITIES``,
-    then the record tables of ``COMPUTED``."""
+    """(table, DDL) of every table made from the registry: the feed tables of ``ENTITIES``
+    (with the parent index of a feed with a parent field), the record tables of
+    ``COMPUTED``, then the external-id table."""
     return [
-        *((e.feed.table, feed_table_ddl(e.feed.table)) for e in ENTITIES),
+        *((e.feed.table, _feed_ddl(e)) for e in ENTITIES),
         *((c.feed.table, record_table_ddl(c.feed)) for c in COMPUTED),
+        (EXTERNAL_IDS.table, external_id_table_ddl(EXTERNAL_IDS.table)),
     ]
+
+
+def _feed_ddl(entity: Entity) -> Composed:
+    feed = entity.feed
+    ddl = feed_table_ddl(feed.table, [f.name for f in feed.filters])
+    if feed.parent_field is None:
+        return ddl
+    return ddl + SQL("\n") + parent_index_ddl(feed.table, feed.parent_field)
 
 
 def migrate(dsn: str) -> list[str]:

@@ -4,10 +4,10 @@ An entity is declared once, here. Everything that must list entities derives fro
 ``ENTITIES``: the topics created up front (streams/kafka/topics.py), the processors
 (streams/app.py), the materializer's sinks (streams/sinks), the read-model feed tables
 (readmodel/feeds.py), the API's feed routes (api/routes/feeds.py) and what ``atraxion up``
-resets. Computed entities (``COMPUTED``: pricelists, prices, stock) are declared the same way,
-with their source tables and their record feed. What is truly an entity's own (its document
-or computation, its Avro schema, its extra endpoints) lives in modules named after it. Pure
-data: importable from every layer.
+resets. Computed entities (``COMPUTED``: pricelists, prices, stock, purchase-order lines) are
+declared the same way, with their source tables and their record feed. What is truly an
+entity's own (its document or computation, its Avro schema, its extra endpoints) lives in
+modules named after it. Pure data: importable from every layer.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ class SourceTable:
     # Odoo 16+ stores translatable fields as jsonb ({"en_US": ...}), Odoo 18+ company-dependent
     # ones too ({"<company id>": value}); Debezium's JSON converter delivers jsonb as a string,
     # so these columns are decoded before diffing. A column listed here that a version lacks,
-    # or keeps in another type (an integer, before 18), is left as it comes.
+    # or keeps in another type (an integer, a varchar such as res_partner.barcode before 18),
+    # is left as it comes.
     json_columns: frozenset[str] = frozenset()
 
 
@@ -45,10 +46,36 @@ class ParentWithChildren:
     parent: SourceTable
     children: tuple[ChildRows, ...]
     external_id_column: str | None = None  # the parent column that is the document's externalId
+    # Paths never reported as changes (they stay in the data): a parent column (``date_order``)
+    # or a child column as ``<field>.<column>`` (``lines.state``). For values Odoo derives from
+    # others the feed already reports, which would otherwise show on every such change.
+    excluded: frozenset[str] = frozenset()
 
     @property
     def tables(self) -> tuple[SourceTable, ...]:
         return (self.parent, *(c.table for c in self.children))
+
+
+@dataclass(frozen=True, slots=True)
+class FeedRoutes:
+    """Where a feed's operations live under ``Feed.path`` (api/routes/feeds.py). The default
+    is the product feed's layout: ``GET {path}``, ``GET {path}/{id}``, ``DELETE {path}/{id}``,
+    ``POST {path}/batch-delete``."""
+
+    pending: str = ""  # GET {path}{pending}: pending items
+    item: str = ""  # GET {path}{item}/{id}: one item
+    processed: str = ""  # DELETE {path}{processed}/{id}, POST {path}{processed}/batch-delete
+
+
+@dataclass(frozen=True, slots=True)
+class FeedFilter:
+    """A value computed from each document (by the entity's rule, streams/sinks/feeds.py), kept
+    in a column of its feed table: served in every item as ``name`` and offered as the
+    equality filter ``?name=`` on the pending list."""
+
+    name: str  # the column, the item field and the query parameter
+    values: tuple[str, ...]  # every value it can take
+    description: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +87,12 @@ class Feed:
     tag: str  # OpenAPI tag
     noun: str  # in messages: "No product with odooId 7."
     id_description: str  # what the id is, e.g. "product_template.id"
+    routes: FeedRoutes = FeedRoutes()
+    filters: tuple[FeedFilter, ...] = ()
+    # A data field naming another item of the same feed as the item's parent (res_partner's
+    # parent_id): items then carry parentExternalId and parentResolved, read from the parent's
+    # row when served, whichever arrived first (readmodel/feeds.py).
+    parent_field: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +103,9 @@ class Entity:
     source: ParentWithChildren
     feed: Feed
     scope: str = "webshop"  # the token scope that reads its feed
+    # The Odoo model of the parent rows (product.template): its items carry the record's
+    # external id from ir_model_data (``odooXmlId``, see EXTERNAL_IDS).
+    odoo_model: str | None = None
 
 
 PRODUCTS = Entity(
@@ -122,9 +158,156 @@ PRODUCTS = Entity(
         noun="product",
         id_description="product_template.id",
     ),
+    odoo_model="product.template",
 )
 
-ENTITIES: tuple[Entity, ...] = (PRODUCTS,)
+# Partners: one res_partner row per document (companies, contacts, invoice / delivery / other
+# addresses); the tree is in the rows (parent_id, commercial_partner_id). externalId is ref.
+PARTNERS = Entity(
+    name="partners",
+    topic="atraxion.partners",
+    schema="partner_change",
+    source=ParentWithChildren(
+        parent=SourceTable(
+            "res_partner",
+            json_columns=frozenset(
+                {
+                    # company-dependent (18+; barcode a varchar before)
+                    "barcode",
+                    "specific_property_product_pricelist",
+                    "credit_limit",
+                    "trust",
+                    "property_account_payable_id",
+                    "property_account_receivable_id",
+                    "property_account_position_id",
+                    "property_payment_term_id",
+                    "property_supplier_payment_term_id",
+                    "property_inbound_payment_method_line_id",
+                    "property_outbound_payment_method_line_id",
+                    "property_stock_customer",
+                    "property_stock_supplier",
+                    "property_purchase_currency_id",
+                    "ignore_abnormal_invoice_date",
+                    "ignore_abnormal_invoice_amount",
+                    "invoice_sending_method",
+                    "invoice_edi_format_store",
+                    "receipt_reminder_email",
+                    "reminder_date_before_receipt",
+                    # properties (19)
+                    "properties",
+                }
+            ),
+        ),
+        children=(),
+        external_id_column="ref",
+    ),
+    feed=Feed(
+        table="partner_feed",
+        path="/api/v1/updated-partners",
+        tag="partners",
+        noun="partner",
+        id_description="res_partner.id",
+        parent_field="parent_id",
+    ),
+    odoo_model="res.partner",
+)
+
+# Orders (sale and purchase): an order row with its lines under ``lines``; externalId is the
+# order's name (S00042, P00017). Both topics share the OrderChange schema.
+SALE_ORDERS = Entity(
+    name="sale_orders",
+    topic="atraxion.sale-orders",
+    schema="order_change",
+    source=ParentWithChildren(
+        parent=SourceTable("sale_order", json_columns=frozenset({"customizable_pdf_form_fields"})),
+        children=(
+            ChildRows(
+                SourceTable("sale_order_line", json_columns=frozenset({"analytic_distribution"})),
+                "order_id",
+                "lines",
+            ),
+        ),
+        external_id_column="name",
+        # What Odoo writes besides the state when it confirms an order: the order date reset
+        # to now, the state copied to every line, the invoice and delivery summaries the
+        # lines' quantities already tell, the procurement group. A confirmation shows
+        # ``state`` alone.
+        excluded=frozenset(
+            {
+                "date_order",
+                "invoice_status",
+                "delivery_status",
+                "procurement_group_id",
+                "lines.state",
+                "lines.invoice_status",
+                "lines.qty_to_invoice",
+                "lines.untaxed_amount_to_invoice",
+            }
+        ),
+    ),
+    feed=Feed(
+        table="sale_order_feed",
+        path="/api/v1/updated-sale-orders",
+        tag="sale orders",
+        noun="sale order",
+        id_description="sale_order.id",
+        filters=(
+            FeedFilter(
+                "direction",
+                ("inbound", "outbound"),
+                "outbound: placed in the webshop (its client_order_ref matches "
+                "ATRAXION_WEBSHOP_REFERENCE_PATTERN); inbound: any other order",
+            ),
+        ),
+    ),
+    odoo_model="sale.order",
+)
+
+PURCHASE_ORDERS = Entity(
+    name="purchase_orders",
+    topic="atraxion.purchase-orders",
+    schema="order_change",
+    source=ParentWithChildren(
+        parent=SourceTable("purchase_order"),
+        children=(
+            ChildRows(
+                SourceTable(
+                    "purchase_order_line", json_columns=frozenset({"analytic_distribution"})
+                ),
+                "order_id",
+                "lines",
+            ),
+        ),
+        external_id_column="name",
+        # Derived from what the lines report (qty_received): the receipt and invoice summaries,
+        # the first receipt's date, the lines' copy of the order state (16-18), what is left
+        # to invoice, the calendar date and procurement group Odoo sets on confirmation. A
+        # receipt shows ``lines.<id>.qty_received`` alone.
+        excluded=frozenset(
+            {
+                "receipt_status",
+                "invoice_status",
+                "effective_date",
+                "date_calendar_start",
+                "group_id",
+                "lines.state",
+                "lines.qty_to_invoice",
+            }
+        ),
+    ),
+    feed=Feed(
+        table="purchase_order_feed",
+        path="/api/v1/purchase-orders",
+        tag="purchase orders",
+        noun="purchase order",
+        id_description="purchase_order.id",
+        # The predecessor's resource names: /purchase-orders/updated, /purchase-orders/{id}.
+        routes=FeedRoutes(pending="/updated", processed="/updated"),
+    ),
+    odoo_model="purchase.order",
+)
+
+ENTITIES: tuple[Entity, ...] = (PRODUCTS, PARTNERS, SALE_ORDERS, PURCHASE_ORDERS)
 
 
 # Computed entities: records keyed by a text key, computed from several Odoo tables at once
@@ -209,4 +392,39 @@ STOCK = ComputedEntity(
     ),
 )
 
-COMPUTED: tuple[ComputedEntity, ...] = (PRICELISTS, PRICES, STOCK)
+# One record per purchase-order line with what it needs of its order and product (the
+# product's default_code): purchase_order_line x purchase_order x product_product.
+PURCHASE_ORDER_LINES = ComputedEntity(
+    name="purchase_order_lines",
+    topic="atraxion.purchase-order-lines",
+    schema="purchase_order_line",
+    sources=(
+        SourceTable("purchase_order"),
+        SourceTable("purchase_order_line"),
+        SourceTable("product_product"),
+    ),
+    feed=RecordFeed(
+        table="purchase_order_line_feed",
+        lookups=(("orderId", "order_id"), ("productId", "product_id")),
+    ),
+)
+
+COMPUTED: tuple[ComputedEntity, ...] = (PRICELISTS, PRICES, STOCK, PURCHASE_ORDER_LINES)
+
+
+# Odoo's external ids ("XML ids", ir_model_data: module.name per model and record id), which
+# every item of an entity with an ``odoo_model`` carries as ``odooXmlId``.
+
+
+@dataclass(frozen=True, slots=True)
+class ExternalIds:
+    """ir_model_data, kept by the materializer straight from its raw topic in a read-model
+    table that the feeds read when they serve an item (readmodel/external_ids.py). No
+    processor between: the rows arrive while the entities' processors are still busy with
+    the tables snapshotted before them, so an item is served with its id from the start."""
+
+    source: SourceTable
+    table: str  # read-model table
+
+
+EXTERNAL_IDS = ExternalIds(source=SourceTable("ir_model_data"), table="odoo_external_id")

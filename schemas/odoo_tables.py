@@ -21,6 +21,9 @@ CAPTURED_TABLES: tuple[str, ...] = (
     "stock_location",
     "stock_quant",
     "product_supplierinfo",
+    # External ids (module.name per record): before the entities' tables, so that a record's
+    # id is in the read model when its first item is (streams/sinks/external_ids.py).
+    "ir_model_data",
     "product_template",
     "product_product",
     "res_partner",

@@ -46,6 +46,7 @@ from schemas.odoo_tables import raw_topic
 from streams.changes.debezium import merge_unavailable, parse_change
 from streams.changes.pricelists import PricelistComputation
 from streams.changes.prices import PriceComputation
+from streams.changes.purchase_order_lines import PurchaseOrderLineComputation
 from streams.changes.records import Computation, Record, decide
 from streams.changes.stock import StockComputation
 from streams.kafka.faust_io import process_events, send_deadletter
@@ -57,6 +58,7 @@ COMPUTATIONS: dict[str, Callable[[], Computation]] = {
     "pricelists": PricelistComputation,
     "prices": PriceComputation,
     "stock": StockComputation,
+    "purchase_order_lines": PurchaseOrderLineComputation,
 }
 CHUNK = 500
 

@@ -3,7 +3,8 @@
 For each entity of the registry (schemas/entities.py; products: ``product_template`` with its
 ``product_product`` rows as ``variants`` -> ``atraxion.products``), ``register`` adds:
 
-1. per child table, ``route_<field>`` (``route_variants``): reads the child rows (keyed by
+1. per child table, ``route_<entity>_<field>`` (``route_products_variants``; the entity in
+   the name: orders of both kinds have ``lines``): reads the child rows (keyed by
    child id), remembers each child's parent and forwards the raw event re-keyed by parent
    id, so that a parent and all its children meet in one partition. Deleted children without
    a before image (no REPLICA IDENTITY FULL) find their parent in that memory; a child moved
@@ -135,7 +136,7 @@ def _register_router(
     rows = app.topic(raw_topic(settings.topic_prefix, child.table.name))
     rekeyed = app.topic(topic, internal=True, partitions=settings.topic_partitions)
     parents = app.Table(f"{entity.name}-{child.field}-parents", default=None)
-    processor = f"route_{child.field}"
+    processor = f"route_{entity.name}_{child.field}"
 
     def route(event: EventT) -> ChildRoute | None:
         change = parse_change(event.key, event.value, child.table.json_columns)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, create_model
 
@@ -63,16 +63,23 @@ class FeedModels:
 
 def feed_models(entity: Entity) -> FeedModels:
     """``<Noun>FeedItem`` and ``<Noun>FeedPage``, with the entity's own id descriptions."""
-    noun = entity.feed.noun.capitalize()
+    noun = "".join(word.capitalize() for word in entity.feed.noun.split())  # SaleOrder
     source = entity.source
     external = (
         f"{source.parent.name}.{source.external_id_column}" if source.external_id_column else "—"
     )
+    # The feed's filters (a sale order's direction), as the read model adds them to each item.
+    filters: dict[str, Any] = {
+        f.name: (filter_type(f.values) | None, Field(description=f.description))
+        for f in entity.feed.filters
+    }
     item = create_model(
         f"{noun}FeedItem",
         __base__=FeedItem,
         odooId=(int, Field(description=entity.feed.id_description)),
         externalId=(str | None, Field(description=external)),
+        **filters,
+        **_looked_up_fields(entity),
     )
     page = create_model(
         f"{noun}FeedPage",
@@ -83,3 +90,37 @@ def feed_models(entity: Entity) -> FeedModels:
         ),
     )
     return FeedModels(item, page)
+
+
+def filter_type(values: tuple[str, ...]) -> Any:
+    """``Literal[<values>]``: a filter's type in items and in the query."""
+    return Literal.__getitem__(values)
+
+
+def _looked_up_fields(entity: Entity) -> dict[str, Any]:
+    """The fields the read model looks up when it serves an item (readmodel/feeds.py)."""
+    fields: dict[str, Any] = {}
+    if entity.odoo_model:
+        fields["odooXmlId"] = (
+            str | None,
+            Field(
+                description=f"Odoo's external id of the {entity.odoo_model} record "
+                "(ir_model_data `module.name`; the first by id when it has several, as Odoo "
+                "shows it), null when it has none. Current when read: an id added, renamed or "
+                "removed does not make the item pending"
+            ),
+        )
+    parent = entity.feed.parent_field
+    if parent:
+        fields["parentExternalId"] = (
+            str | None,
+            Field(description=f"externalId of the {entity.feed.noun} `data.{parent}` names"),
+        )
+        fields["parentResolved"] = (
+            bool,
+            Field(
+                description=f"False while the {entity.feed.noun} `data.{parent}` names has "
+                "not arrived (or is deleted); true when there is none. Current when read"
+            ),
+        )
+    return fields

@@ -243,11 +243,17 @@ class CaptureProgress:
             log.debug("capture_progress.count_failed", error=str(exc))
             return
         for entity, total, served in zip(pending, sources, feeds, strict=True):
+            if total is None or served is None:  # its Odoo app is not installed: nothing to show
+                self._feeds_done.add(entity.name)
+                continue
             step = f"feed.{entity.name}"
             if step not in self._begun:
                 self._begun.add(step)
                 self.progress.begin(
-                    step, f"{entity.name.capitalize()} in the feed", total=total, unit=entity.name
+                    step,
+                    f"{entity.feed.noun.capitalize()}s in the feed",
+                    total=total,
+                    unit=f"{entity.feed.noun}s",
                 )
             if self._snapshot_done and served >= total:
                 self._feeds_done.add(entity.name)
@@ -257,9 +263,15 @@ class CaptureProgress:
                 self.progress.advance(step, served, total=total)
 
 
-def _counts(dsn: str, tables: list[str]) -> list[int]:
+def _counts(dsn: str, tables: list[str]) -> list[int | None]:
+    """Rows of each table; None for a table the database lacks (an Odoo app not installed)."""
     with psycopg.connect(dsn, connect_timeout=3) as conn:
-        return [
-            conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(t))).fetchone()[0]  # type: ignore[index]
-            for t in tables
-        ]
+        found: list[int | None] = []
+        for table in tables:
+            exists = conn.execute("SELECT to_regclass(%s)", (f"public.{table}",)).fetchone()
+            if not exists or exists[0] is None:
+                found.append(None)
+                continue
+            query = sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))
+            found.append(conn.execute(query).fetchone()[0])  # type: ignore[index]
+        return found

@@ -438,8 +438,8 @@ class Stack:
 
         t = time.monotonic()
         if self.settings.odoo_is_external:
-            self.progress.begin("odoo_data", f"Odoo database {self.settings.odoo.redacted}")
-            detail = "existing database: captured as it is"
+            self.progress.begin("odoo_data", "Your Odoo database")
+            detail = f"{self.settings.odoo.redacted}: captured as it is, never seeded"
         else:
             self.progress.begin("odoo_data", "Demo Odoo database", unit="rows")
             detail = self._demo_odoo()

@@ -92,6 +92,9 @@ class DemoData:
             ),
             "ir_model": records("ir_model", lambda: technical.models(as_of)),
             "ir_model_fields": records("ir_model_fields", lambda: technical.fields(as_of, version)),
+            "ir_model_data": lambda: technical.model_data_table(
+                ctx, templates, self.partners, self.pricelists, order_plan
+            ),
             "res_currency": records("res_currency", lambda: base.currencies(as_of)),
             "res_country": records("res_country", lambda: base.countries(as_of)),
             "res_partner": records(

@@ -2,7 +2,15 @@
 
 Records carry every version's columns (fitting drops the others); where versions store the
 same fact differently, the value follows ``ctx.odoo_version``: a locked sale order is state
-'done' in Odoo 16 and ``locked`` from 17; a done purchase order is ``locked`` from 19.
+'done' in Odoo 16 and ``locked`` from 17; a done purchase order is ``locked`` from 19, and
+the vendor's confirmation (``mail_reception_confirmed`` / ``mail_reminder_confirmed`` up to
+18) is ``acknowledged`` on 19.
+
+At every scale the first orders cover each case the feeds tell apart (``SALE_COVERAGE``,
+``PURCHASE_COVERAGE``): sale orders in every state, locked, with several lines, placed in the
+webshop (``client_order_ref`` ``WEB-<n>``, direction outbound) or not; purchase orders in every
+state, with pending, partial and full receipts and with and without the vendor's
+confirmation. The orders after them are drawn at random.
 """
 
 from __future__ import annotations
@@ -34,6 +42,31 @@ SALE_STATES = ("draft", "sent", "sale", "cancel")
 SALE_STATE_CUM_WEIGHTS = tuple(accumulate((15, 10, 65, 10)))
 PURCHASE_STATES = ("draft", "sent", "to approve", "purchase", "done", "cancel")
 PURCHASE_STATE_CUM_WEIGHTS = tuple(accumulate((15, 10, 5, 50, 15, 5)))
+WEBSHOP_SHARE = 0.4  # of the random sale orders: placed in the webshop
+
+# The first sale orders: (state, locked, placed in the webshop); each has 2 to 5 lines.
+SALE_COVERAGE = (
+    ("draft", False, True),
+    ("draft", False, False),
+    ("sent", False, False),
+    ("sale", False, True),
+    ("sale", False, False),
+    ("sale", True, True),
+    ("cancel", False, False),
+)
+# The first purchase orders: (state, receipt, vendor confirmed); each has 2 to 8 lines, and a
+# partial receipt has a line received in part.
+PURCHASE_COVERAGE = (
+    ("draft", "pending", False),
+    ("sent", "pending", False),
+    ("to approve", "pending", False),
+    ("purchase", "pending", True),
+    ("purchase", "partial", True),
+    ("purchase", "partial", False),
+    ("purchase", "full", False),
+    ("done", "full", True),
+    ("cancel", "pending", False),
+)
 
 
 def _line_amounts(qty: float, price: float, discount: float) -> Record:
@@ -74,7 +107,8 @@ class OrderPlan:
         for t in self.sellable:
             for s in t.supplies:
                 self.by_supplier.setdefault(s.partner_id, []).append(t)
-        n_sales, n_purchases = max(5, ctx.scale // 20), max(5, ctx.scale // 40)
+        n_sales = max(len(SALE_COVERAGE) + 3, ctx.scale // 20)
+        n_purchases = max(len(PURCHASE_COVERAGE) + 3, ctx.scale // 40)
         if self.sellable:
             rng = ctx.rng("sale_order")
             for order_id in range(1, n_sales + 1):
@@ -98,10 +132,16 @@ class OrderPlan:
     def _sale_order(self, rng: random.Random, order_id: int) -> None:
         as_of, partners = self.ctx.as_of, self.partners
         customer = rng.choice(partners.customers)
-        state = weighted(rng, SALE_STATES, SALE_STATE_CUM_WEIGHTS)
-        ordered = past(rng, as_of, 180)
+        covered = order_id <= len(SALE_COVERAGE)
+        if covered:
+            state, locked, webshop = SALE_COVERAGE[order_id - 1]
+            ordered = past(rng, as_of, 180, min_days=31 if locked else 0)
+        else:
+            state = weighted(rng, SALE_STATES, SALE_STATE_CUM_WEIGHTS)
+            ordered = past(rng, as_of, 180)
+            locked = state == "sale" and (as_of - ordered).days > 30 and rng.random() < 0.6
+            webshop = rng.random() < WEBSHOP_SHARE
         age_days = (as_of - ordered).days
-        locked = state == "sale" and age_days > 30 and rng.random() < 0.6
         delivered = state == "sale" and (locked or age_days > 10)
         invoiced = locked or (delivered and rng.random() < 0.5)
         shown_state = "done" if locked and self.ctx.odoo_version < 17 else state
@@ -116,7 +156,7 @@ class OrderPlan:
                 "salesman_id": salesman,
                 "state": shown_state,
             }
-            for seq in range(10, 10 * rng.randint(1, 5) + 1, 10)
+            for seq in range(10, 10 * rng.randint(2 if covered else 1, 5) + 1, 10)
         ]
         audited = audit(rng, ordered, as_of, edited=0.8)
         self._add_lines(self.sale_lines, lines, audited)
@@ -125,9 +165,8 @@ class OrderPlan:
             {
                 "id": order_id,
                 "name": f"S{order_id:05d}",
-                "client_order_ref": f"WEB-{rng.randint(100000, 999999)}"
-                if rng.random() < 0.4
-                else None,
+                # What the webshop's order sink writes (ATRAXION_WEBSHOP_REFERENCE_PATTERN).
+                "client_order_ref": f"WEB-{rng.randint(100000, 999999)}" if webshop else None,
                 "state": shown_state,
                 "date_order": ts(ordered),
                 "validity_date": (ordered + timedelta(days=30)).date(),
@@ -187,26 +226,36 @@ class OrderPlan:
 
     def _purchase_order(self, rng: random.Random, order_id: int, supplier: int) -> None:
         as_of = self.ctx.as_of
-        state = weighted(rng, PURCHASE_STATES, PURCHASE_STATE_CUM_WEIGHTS)
+        covered = order_id <= len(PURCHASE_COVERAGE)
+        if covered:
+            state, received, vendor_confirmed = PURCHASE_COVERAGE[order_id - 1]
+        else:
+            state = weighted(rng, PURCHASE_STATES, PURCHASE_STATE_CUM_WEIGHTS)
         ordered = past(rng, as_of, 150)
         confirmed = state in ("purchase", "done")
         approved = ordered + timedelta(hours=rng.randint(1, 72)) if confirmed else None
-        received = "full" if state == "done" else rng.choice(("pending", "partial", "full"))
-        if not confirmed:
-            received = "pending"
+        if not covered:
+            received = "full" if state == "done" else rng.choice(("pending", "partial", "full"))
+            if not confirmed:
+                received = "pending"
         locked = state == "done"
         if locked and self.ctx.odoo_version >= 19:
             state = "purchase"  # 19 has no 'done': a locked purchase order
         lines = [
-            self._purchase_line(rng, supplier, approved or ordered, received)
+            self._purchase_line(rng, supplier, approved or ordered, received, first=seq == 10)
             | {"order_id": order_id, "sequence": seq, "state": state}
-            for seq in range(10, 10 * rng.randint(1, 8) + 1, 10)
+            for seq in range(10, 10 * rng.randint(2 if covered else 1, 8) + 1, 10)
         ]
         audited = audit(rng, ordered, as_of, edited=0.8)
         self._add_lines(self.purchase_lines, lines, audited)
         planned = min(line["date_planned"] for line in lines)
         # A vendor reply shows as its own reference (partner_ref) and confirmed reminders.
         replied = state in ("sent", "purchase", "done") and rng.random() < 0.6
+        reminder = confirmed and replied and rng.random() < 0.5
+        reception = confirmed and replied and rng.random() < 0.5
+        if covered:
+            replied = replied or vendor_confirmed
+            reminder, reception = reminder and vendor_confirmed, vendor_confirmed
         self.purchase_orders.append(
             {
                 "id": order_id,
@@ -234,10 +283,10 @@ class OrderPlan:
                 "user_id": BUYER,
                 "company_id": COMPANY,
                 "currency_rate": 1.0,
-                "mail_reminder_confirmed": confirmed and replied and rng.random() < 0.5,
-                "mail_reception_confirmed": confirmed and replied and rng.random() < 0.5,
+                "mail_reminder_confirmed": reminder,  # 16-18
+                "mail_reception_confirmed": reception,  # 16-18
                 "locked": locked,
-                "acknowledged": replied,
+                "acknowledged": reminder or reception,  # 19: the vendor's confirmation
                 "access_token": _token(rng),
                 "receipt_status": received if confirmed else None,
                 "effective_date": planned if received != "pending" else None,
@@ -246,14 +295,18 @@ class OrderPlan:
         )
 
     def _purchase_line(
-        self, rng: random.Random, supplier: int, start: datetime, received: str
+        self, rng: random.Random, supplier: int, start: datetime, received: str, *, first: bool
     ) -> Record:
         t, v = self._pick(rng, self.by_supplier[supplier])
         supply = next(s for s in t.supplies if s.partner_id == supplier)
-        qty = float(rng.randrange(4, 201, 4))
+        # A partial receipt: its first line received in part, the others anything up to all.
+        in_part = received == "partial" and first
+        qty = float(rng.randrange(8 if in_part else 4, 201, 4))
         got = 0.0 if received == "pending" else qty
         if received == "partial":
-            got = float(rng.randrange(0, int(qty), 4))
+            got = float(
+                rng.randrange(4, int(qty), 4) if in_part else rng.randrange(0, int(qty) + 1, 4)
+            )
         label = f" ({v.label})" if v.label else ""
         return {
             "name": f"[{supply.code}] {t.name}{label}",

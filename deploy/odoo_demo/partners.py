@@ -1,8 +1,10 @@
-"""res_partner: base partners, suppliers and customer companies with their contacts, and
-private customers."""
+"""res_partner: base partners, suppliers and customer companies with their contacts and
+addresses, holdings whose subsidiaries have their own (a tree of several levels), and private
+customers."""
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Iterator
 from itertools import accumulate
@@ -21,6 +23,13 @@ from deploy.odoo_demo.rows import (
 )
 
 COUNTRY_CUM_WEIGHTS = tuple(accumulate(country[4] for country in vocab.COUNTRIES))
+HOLDING_SHARE = 0.04  # of the customer draws: a holding with subsidiaries
+BARCODE_SHARE = 0.3  # of the companies: a GLN as barcode
+ADDRESS_LABELS = {
+    "invoice": "Invoice Address",
+    "delivery": "Delivery Address",
+    "other": "Other Address",
+}
 
 
 def _vat(rng: random.Random, country: str) -> str:
@@ -60,7 +69,11 @@ class PartnerPlan:
     invoice and delivery addresses).
 
     A few contacts get a lower id than their company, as when a contact is created first and
-    attached later: CDC then delivers the child before its parent.
+    attached later: CDC then delivers the child before its parent. The first customer, and a
+    share of the others, is a holding: its subsidiaries are companies (each its own
+    commercial entity) with their contacts and addresses, and a contact may have an address
+    of its own, four levels deep. Some companies carry a barcode (their GLN; company-dependent
+    jsonb from Odoo 18).
     """
 
     def __init__(self, ctx: Context) -> None:
@@ -74,8 +87,13 @@ class PartnerPlan:
         self.delivery_address: dict[int, int] = {}
         for _ in range(max(4, total // 25)):
             self.suppliers.append(self._add_company_group(supplier=True))
+        # At every scale, at least one tree of several levels.
+        self.customers.extend(self._add_holding())
         while len(self.records) < total:
-            if rng.random() < 0.62:
+            draw = rng.random()
+            if draw < HOLDING_SHARE:
+                self.customers.extend(self._add_holding())
+            elif draw < 0.62:
                 self.customers.append(self._add_company_group(supplier=False))
             else:
                 self.customers.append(self._add_person())
@@ -184,12 +202,52 @@ class PartnerPlan:
             self.records.append(_public(record))
         return company_id
 
+    def _add_holding(self) -> list[int]:
+        """A holding with its contact, maybe a central invoice address, and subsidiaries:
+        companies with their own contacts and addresses, a contact maybe with an address of
+        its own. Returns the companies' ids (holding first): each orders on its own."""
+        rng = self.rng
+        address = self._address()
+        name = self._company_name(False, address)
+        holding = self._company_record(self._next_id(), name, address, supplier=False)
+        holding["active"] = True
+        self.records.append(_public(holding))
+        kinds = ["contact", *(["invoice"] if rng.random() < 0.6 else [])]
+        for kind in kinds:
+            self._add_child(holding, kind, address)
+        companies = [holding["id"]]
+        first = len(self.customers) == 0
+        for _ in range(2 if first else rng.choice((1, 2, 2, 3))):
+            own = self._address()
+            form = rng.choice(vocab.LEGAL_FORMS[own["_country"]])
+            name = f"{holding['name'].rsplit(' ', 1)[0]} {own['city']} {form}"
+            subsidiary = self._company_record(self._next_id(), name, own, supplier=False)
+            subsidiary["active"] = True
+            self._link_child(holding, subsidiary)
+            self.records.append(_public(subsidiary))
+            companies.append(subsidiary["id"])
+            children = ["contact", *rng.sample(("contact", "invoice", "delivery"), 2)]
+            contacts = [self._add_child(subsidiary, kind, own) for kind in children]
+            if first or rng.random() < 0.5:
+                # A contact's own address: the fourth level.
+                contact = next(c for c in contacts if c["type"] == "contact")
+                self._add_child(contact, rng.choice(("delivery", "other")), own)
+        return companies
+
+    def _add_child(self, parent: Record, kind: str, address: Record) -> Record:
+        child = self._child_record(parent, kind, address)
+        child["id"] = self._next_id()
+        self._link_child(parent, child)
+        self.records.append(_public(child))
+        return child
+
     def _company_record(self, pid: int, name: str, address: Record, supplier: bool) -> Record:
         rng = self.rng
         domain = f"{_slug(name.rsplit(' ', 1)[0])}.{address['_country'].lower()}"
         vat = _vat(rng, address["_country"])
         created = past(rng, self.as_of, 3 * 365, 2)
         email = f"info@{domain}"
+        barcode = f"54{rng.randrange(10**10, 10**11)}" if rng.random() < BARCODE_SHARE else None
         return {
             "id": pid,
             "name": name,
@@ -200,6 +258,7 @@ class PartnerPlan:
             "vat": vat,
             "company_registry": vat[2:] if address["_country"] == "BE" else None,
             "website": f"https://www.{domain}",
+            "barcode": barcode,
             "email": email,
             "email_normalized": email,
             "phone": _phone(rng, address["_prefix"]),
@@ -223,7 +282,7 @@ class PartnerPlan:
         if kind == "delivery":
             own = self._address()
             name = f"Depot {own['city']}" if rng.random() < 0.6 else None
-        elif kind == "invoice" and rng.random() < 0.5:
+        elif kind in ("invoice", "other") and rng.random() < 0.5:
             name = None
         email = f"{_slug(first)}.{_slug(last)}@{company['email'].split('@')[1]}"
         created = past(rng, self.as_of, 3 * 365, 1)
@@ -249,21 +308,26 @@ class PartnerPlan:
             **audit(rng, created, self.as_of),
         }
 
-    def _link_child(self, company: Record, child: Record) -> None:
-        label = (
-            child["name"]
-            or {"invoice": "Invoice Address", "delivery": "Delivery Address"}[child["type"]]
-        )
+    def _link_child(self, parent: Record, child: Record) -> None:
+        """``child`` under ``parent`` as Odoo keeps it: a company stays its own commercial
+        entity and keeps its name; anyone else takes the parent's commercial entity and is
+        shown as "<commercial company>, <name or address kind>"."""
+        child["parent_id"] = parent["id"]
+        if child["is_company"]:
+            return
+        label = child["name"] or ADDRESS_LABELS[child["type"]]
+        company_name = parent["commercial_company_name"]
         child.update(
-            parent_id=company["id"],
-            commercial_partner_id=company["id"],
-            commercial_company_name=company["name"],
-            complete_name=f"{company['name']}, {label}",
+            commercial_partner_id=parent["commercial_partner_id"],
+            commercial_company_name=company_name,
+            complete_name=f"{company_name}, {label}",
         )
+        if not parent["is_company"]:
+            return
         if child["type"] == "invoice":
-            self.invoice_address[company["id"]] = child["id"]
+            self.invoice_address[parent["id"]] = child["id"]
         elif child["type"] == "delivery":
-            self.delivery_address[company["id"]] = child["id"]
+            self.delivery_address[parent["id"]] = child["id"]
 
     def _add_person(self) -> int:
         rng = self.rng
@@ -300,18 +364,21 @@ class PartnerPlan:
 def partner_records(
     plan: PartnerPlan, odoo_version: int, pricelist_of: dict[int, int]
 ) -> list[Record]:
-    """res_partner rows as Odoo ``odoo_version`` keeps them: a customer's own pricelist is
-    company-dependent jsonb from 18 (ir_property rows before); 19 has one phone number,
-    a mobile one where there was no other."""
+    """res_partner rows as Odoo ``odoo_version`` keeps them: a customer's own pricelist and
+    the barcode are company-dependent jsonb from 18 (before: ir_property rows, a varchar);
+    19 has one phone number, a mobile one where there was no other."""
     if odoo_version < 18:
         return plan.records
     out = []
     for record in plan.records:
         pricelist = pricelist_of.get(record["id"])
-        if pricelist is not None or (odoo_version >= 19 and record.get("mobile")):
+        barcode = record.get("barcode")
+        if pricelist is not None or barcode or (odoo_version >= 19 and record.get("mobile")):
             record = dict(record)
             if pricelist is not None:
                 record["specific_property_product_pricelist"] = f'{{"{COMPANY}": {pricelist}}}'
+            if barcode:
+                record["barcode"] = json.dumps({str(COMPANY): barcode})
             if odoo_version >= 19:
                 record["phone"] = record.get("phone") or record.pop("mobile")
         out.append(record)

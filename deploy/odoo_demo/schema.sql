@@ -93,6 +93,23 @@ CREATE TABLE IF NOT EXISTS ir_model_fields (
     CONSTRAINT ir_model_fields_name_unique UNIQUE (model, name)
 );
 
+-- External ids ("XML ids"): module.name names record res_id of model. Written by module data
+-- (base.main_partner), imports (__import__.<the file's id>) and exports
+-- (__export__.<table>_<id>_<8 hex>). The same in every version.
+CREATE TABLE IF NOT EXISTS ir_model_data (
+    id serial PRIMARY KEY,
+    res_id integer,
+    create_uid integer,
+    write_uid integer,
+    noupdate boolean,
+    name varchar NOT NULL,
+    module varchar NOT NULL,
+    model varchar NOT NULL,
+    create_date timestamp without time zone,
+    write_date timestamp without time zone,
+    CONSTRAINT ir_model_data_name_nospaces CHECK (name NOT LIKE '% %')
+);
+
 CREATE TABLE IF NOT EXISTS res_currency (
     id serial PRIMARY KEY,
     name varchar(3) NOT NULL CONSTRAINT res_currency_unique_name UNIQUE,
@@ -743,7 +760,7 @@ BEGIN
 
     -- Every Odoo table points its audit columns at res_users.
     FOREACH audited IN ARRAY ARRAY[
-        'ir_module_module', 'ir_model', 'ir_model_fields', 'ir_property',
+        'ir_module_module', 'ir_model', 'ir_model_fields', 'ir_model_data', 'ir_property',
         'res_currency', 'res_country', 'res_partner', 'res_company', 'res_users',
         'uom_category', 'uom_uom', 'product_category', 'product_template', 'product_product',
         'product_pricelist', 'product_pricelist_item', 'product_supplierinfo', 'stock_location',
@@ -764,6 +781,9 @@ $$;
 
 CREATE INDEX IF NOT EXISTS ir_model_fields__model_index ON ir_model_fields (model);
 CREATE INDEX IF NOT EXISTS ir_model_fields__model_id_index ON ir_model_fields (model_id);
+CREATE UNIQUE INDEX IF NOT EXISTS ir_model_data_module_name_uniq_index
+    ON ir_model_data (module, name);
+CREATE INDEX IF NOT EXISTS ir_model_data_model_res_id_index ON ir_model_data (model, res_id);
 CREATE UNIQUE INDEX IF NOT EXISTS ir_property_unique_index ON ir_property (fields_id, COALESCE(company_id, 0), COALESCE(res_id, ''));  -- [16-17]
 CREATE INDEX IF NOT EXISTS ir_property__res_id_index ON ir_property (res_id);  -- [16-17]
 CREATE INDEX IF NOT EXISTS ir_property__company_id_index ON ir_property (company_id);  -- [16-17]

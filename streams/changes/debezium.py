@@ -129,7 +129,10 @@ def _row(image: Any, json_columns: frozenset[str], what: str) -> dict[str, Any] 
     row = dict(image)
     for column in json_columns.intersection(row):
         value = row[column]
-        if isinstance(value, str) and value != UNAVAILABLE:
+        # Odoo's jsonb values are objects (translations, company-dependent values), lists or
+        # strings; other text is the column of a version that keeps it as varchar
+        # (res_partner.barcode before 18: "5412345000013" stays a string, not a number).
+        if isinstance(value, str) and value[:1] in ("{", "[", '"'):
             try:
                 row[column] = orjson.loads(value)
             except orjson.JSONDecodeError as exc:

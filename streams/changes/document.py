@@ -108,6 +108,18 @@ def _dropped_left_out(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any
     return {k: v for k, v in old.items() if k in new}
 
 
+def _reported(path: str, spec: ParentWithChildren) -> bool:
+    """Whether a changed path is not one of the entity's excluded ones: ``date_order`` covers
+    ``date_order`` and below it, ``lines.state`` covers ``lines.<any id>.state``."""
+    head, _, rest = path.partition(".")
+    if head in spec.excluded:
+        return False
+    if rest and any(child.field == head for child in spec.children):
+        column = rest.partition(".")[2].partition(".")[0]  # past the child id
+        return f"{head}.{column}" not in spec.excluded
+    return True
+
+
 def _child_spec(spec: ParentWithChildren, table: str) -> ChildRows:
     for child in spec.children:
         if child.table.name == table:
@@ -134,9 +146,15 @@ def _next_event(
     if after is None:
         fields: list[str] = []
     elif before is None:
-        fields = sorted(k for k, v in after.items() if k not in rules.excluded and v is not None)
+        fields = sorted(
+            k
+            for k, v in after.items()
+            if k not in rules.excluded and k not in spec.excluded and v is not None
+        )
     else:
         fields = changed_fields(*_shared_columns(before, after, spec), rules)
+        if spec.excluded:
+            fields = [f for f in fields if _reported(f, spec)]
         if not fields:
             return None  # Odoo's no-op write(): only excluded fields moved
     state.seq += 1

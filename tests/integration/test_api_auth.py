@@ -24,7 +24,9 @@ from tests.integration.stacks import RunningStack
 pytestmark = pytest.mark.integration
 
 FEED = "/api/v1/updated-products"
+ORDER_PATHS = ("/api/v1/updated-sale-orders", "/api/v1/purchase-orders")
 TOKENS = "/api/v1/tokens"
+PARTNERS = "/api/v1/updated-partners"
 PROBLEM = "application/problem+json"
 
 
@@ -133,7 +135,15 @@ def test_token_without_the_scope_is_403(stack: RunningStack, anonymous_api: http
 def test_scopes_of_the_endpoints(anonymous_api: httpx.Client):
     scopes = {(m, p): s for m, p, s in operations(anonymous_api)}
     assert all(s == ["webshop"] for (_, p), s in scopes.items() if p.startswith(FEED))
+    # The order feeds and a purchase order's lines are the webshop's too.
+    orders = {k: s for k, s in scopes.items() if k[1].startswith(ORDER_PATHS)}
+    assert ("GET", "/api/v1/purchase-orders/1/lines") in orders
+    assert ("GET", "/api/v1/updated-sale-orders") in orders
+    assert len(orders) == 9 and all(s == ["webshop"] for s in orders.values())
     assert all(s == ["admin"] for (_, p), s in scopes.items() if p.startswith(TOKENS))
+    partners = {(m, p): s for (m, p), s in scopes.items() if p.startswith(PARTNERS)}
+    assert ("GET", f"{PARTNERS}/1/hierarchy") in partners
+    assert all(s == ["webshop"] for s in partners.values())
 
 
 def test_stack_tokens_in_stack_json(stack: RunningStack, anonymous_api: httpx.Client):

@@ -23,6 +23,7 @@ import pytest
 
 from core.process_status import read_status, status_path
 from deploy.local.stack import ROOT, WATCHED, Stack
+from schemas.entities import EXTERNAL_IDS
 from schemas.odoo_tables import CAPTURED_TABLES, raw_topic
 from schemas.topics import DOMAIN_TOPICS, PRODUCTS_TOPIC
 from streams.kafka.topics import rekey_topics
@@ -119,7 +120,9 @@ def test_processors_report_themselves_live(local: Stack, api: httpx.Client, odoo
                 in (status["lag"])
             )
         else:
-            assert set(status["lag"]) == {f"{topic}[0]" for topic in DOMAIN_TOPICS}
+            # The domain topics, and Debezium's ir_model_data (the external-id sink's).
+            external_ids = raw_topic(local.settings.topic_prefix, EXTERNAL_IDS.source.name)
+            assert set(status["lag"]) == {f"{t}[0]" for t in (*DOMAIN_TOPICS, external_ids)}
         # The healthcheck compose runs.
         check = subprocess.run(
             [sys.executable, "-m", "streams.kafka.liveness", "check", process],

@@ -317,6 +317,18 @@ def test_json_column_placeholder_is_not_decoded() -> None:
     assert change.after == {"id": 7, "name": UNAVAILABLE}
 
 
+def test_json_column_holding_plain_text_is_left_as_it_comes() -> None:
+    # res_partner.barcode: varchar up to Odoo 17, company-dependent jsonb from 18.
+    after = {"id": 7, "barcode": "5412345000013", "name": "0042", "ref": "null"}
+    change = parse_change(KEY, encode(envelope("u", None, after)), {"barcode", "name", "ref"})
+    assert change is not None
+    assert change.after == after
+    odoo18 = {"id": 7, "barcode": '{"1": "5412345000013"}', "tags": "[1, 2]"}
+    change = parse_change(KEY, encode(envelope("u", None, odoo18)), {"barcode", "tags"})
+    assert change is not None
+    assert change.after == {"id": 7, "barcode": {"1": "5412345000013"}, "tags": [1, 2]}
+
+
 def test_invalid_json_in_json_column_is_poison() -> None:
     after = {"id": 7, "name": "{not json"}
     with pytest.raises(PoisonEvent, match=r"after\.name is not JSON"):
