@@ -141,6 +141,34 @@ class Settings(BaseSettings):
     # The Odoo major version whose table shapes the demo database takes (16, 17, 18 or 19).
     demo_odoo_version: int = 18
 
+    # The Odoo stand-in (deploy/odoo_standin, `python -m deploy.odoo_standin`): a test double
+    # of Odoo's external API (XML-RPC /xmlrpc/2, JSON-2 /json/2) that reads and writes the
+    # Odoo database (odoo_dsn), for local runs and tests. Production talks to a real Odoo.
+    odoo_standin_host: str = "127.0.0.1"
+    odoo_standin_port: int = 58069
+    # The one user it lets in (a res_users login of the database): XML-RPC with the password
+    # or the API key, JSON-2 with the API key (Authorization: bearer).
+    odoo_standin_login: str = "admin"
+    odoo_standin_password: str = "admin"
+    odoo_standin_api_key: str = "atraxion-local-odoo-api-key"
+    # Injected faults, all off by default. Each rate is the fraction (0 to 1, together at most
+    # 1) of model calls answered so: "unavailable" HTTP 503 before anything runs;
+    # "serialization_failure" Odoo's psycopg2 SerializationFailure (XML-RPC fault, JSON-2
+    # 500), nothing written; "drop" the connection closed without an answer, nothing run;
+    # "drop_after_commit" the call runs and commits, then the connection is closed without an
+    # answer (the client cannot tell whether it happened).
+    odoo_standin_unavailable_rate: float = 0.0
+    odoo_standin_serialization_failure_rate: float = 0.0
+    odoo_standin_drop_rate: float = 0.0
+    odoo_standin_drop_after_commit_rate: float = 0.0
+    # Added to every model call: latency_ms plus up to jitter_ms more (uniform).
+    odoo_standin_latency_ms: int = 0
+    odoo_standin_latency_jitter_ms: int = 0
+    # Same seed, same sequence of faults for the same sequence of calls; None: random.
+    odoo_standin_fault_seed: int | None = None
+    # Only calls of these methods (e.g. ["create", "action_confirm"]) get faults; []: all.
+    odoo_standin_fault_methods: list[str] = []
+
     # Sale orders whose client_order_ref matches this regular expression (re.search) were
     # placed in the webshop: their feed items say direction "outbound", all others "inbound"
     # (streams/changes/sale_orders.py). The webshop's order sink writes such references.

@@ -28,7 +28,7 @@ class Port:
 def stack_ports(settings: Settings) -> list[Port]:
     """Every port the embedded stack listens on, with the setting that moves it."""
     kafka_host, _, kafka_port = settings.kafka_bootstrap.rpartition(":")
-    return [
+    ports = [
         Port(settings.pg_host, settings.pg_port, "PostgreSQL", "ATRAXION_PG_PORT"),
         Port(kafka_host, int(kafka_port), "broker", "ATRAXION_KAFKA_BOOTSTRAP"),
         Port(settings.api_host, settings.api_port, "API", "ATRAXION_API_PORT"),
@@ -36,6 +36,16 @@ def stack_ports(settings: Settings) -> list[Port]:
             "127.0.0.1", settings.streams_web_port, "processors' web", "ATRAXION_STREAMS_WEB_PORT"
         ),
     ]
+    if not settings.odoo_is_external:  # the stand-in serves the demo database only
+        ports.append(
+            Port(
+                settings.odoo_standin_host,
+                settings.odoo_standin_port,
+                "Odoo stand-in",
+                "ATRAXION_ODOO_STANDIN_PORT",
+            )
+        )
+    return ports
 
 
 def busy_ports(settings: Settings) -> list[Port]:
@@ -72,5 +82,6 @@ def isolated_settings(state_dir: Path, **overrides: Any) -> Settings:
         kafka_bootstrap=f"127.0.0.1:{free_port()}",
         api_port=free_port(),
         streams_web_port=free_port(),
+        odoo_standin_port=free_port(),
         **overrides,
     )

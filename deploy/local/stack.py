@@ -66,7 +66,7 @@ CONNECTOR_FILE = ROOT / "connectors" / "odoo-postgres" / "register-odoo-postgres
 LOCAL_TOKENS = {"webshop": "local-webshop", "odoo": "local-odoo", "admin": "local-admin"}
 # Children the supervisor restarts. PostgreSQL and the broker are not among them: the broker
 # is in memory, so losing it means a new capture (a new `atraxion up`), not a restart.
-RESTARTABLE = ("connect", "streams", "materializer", "api")
+RESTARTABLE = ("odoo_standin", "connect", "streams", "materializer", "api")
 # Children that write a liveness status file (streams/kafka/liveness.py).
 WATCHED = ("streams", "materializer")
 # A child that ran this long before failing starts its backoff again from 1 s.
@@ -228,10 +228,26 @@ class Stack:
         return []
 
     def start_infrastructure(self) -> None:
-        """PostgreSQL with the Odoo data, the broker with its topics, Debezium."""
+        """PostgreSQL with the Odoo data, the Odoo stand-in (demo database only), the broker
+        with its topics, Debezium."""
         self._start_postgres()
+        if not self.settings.odoo_is_external:
+            self.start_odoo_standin()
         self._start_broker()
         self.start_process("connect")
+
+    def start_odoo_standin(self) -> None:
+        """The test double of Odoo's external API (deploy/odoo_standin) on the demo database:
+        never with ATRAXION_ODOO_DSN, since it writes Odoo rows."""
+        t = time.monotonic()
+        self.progress.begin("odoo_standin", "Odoo stand-in (XML-RPC, JSON-2)")
+        argv = [sys.executable, "-m", "deploy.odoo_standin"]
+        child = Child("odoo_standin", argv, env=self.env, log_dir=self.log_dir, cwd=ROOT)
+        self._add(child)
+        url = f"http://{self.settings.odoo_standin_host}:{self.settings.odoo_standin_port}"
+        wait_until(lambda: _alive_and(child, lambda: _answers(f"{url}/web/version")), 60, url)
+        self.times.record("odoo_standin", t)
+        self.progress.finish("odoo_standin", detail=url)
 
     def mint_tokens(self) -> None:
         """Create (or rotate) the local token of each scope in the read model."""
@@ -368,6 +384,13 @@ class Stack:
                 child.wait_for_log(PROCESSES[name].ready, timeout, since=since)
             elif name == "api":
                 wait_until(lambda c=child: _alive_and(c, self.api_ready), timeout, "the API")
+            elif name == "odoo_standin":
+                url = f"http://{self.settings.odoo_standin_host}:{self.settings.odoo_standin_port}"
+                wait_until(
+                    lambda c=child, u=url: _alive_and(c, lambda: _answers(f"{u}/web/version")),
+                    timeout,
+                    "the Odoo stand-in",
+                )
 
     # -- the broker's retention (deploy/local/broker_retention.py) -----------------------
 
@@ -614,8 +637,13 @@ logging.getLogger("httpx").setLevel(logging.WARNING)
 
 def api_ready(api_url: str) -> bool:
     """The API at ``api_url`` answers ``GET /ready`` with 200."""
+    return _answers(f"{api_url}/ready")
+
+
+def _answers(url: str) -> bool:
+    """``GET url`` answers 200."""
     try:
-        return httpx.get(f"{api_url}/ready", timeout=2).status_code == 200
+        return httpx.get(url, timeout=2).status_code == 200
     except httpx.HTTPError:
         return False
 

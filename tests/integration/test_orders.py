@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -18,6 +17,7 @@ import pytest
 
 from deploy.verify import differences, expected, served
 from schemas.entities import PURCHASE_ORDER_LINES
+from tests.integration.computed import pages
 from tests.integration.feed import eventually
 from tests.integration.stacks import RunningStack
 
@@ -45,19 +45,6 @@ def _get(api: httpx.Client, path: str) -> dict[str, Any] | None:
         return None
     response.raise_for_status()
     return response.json()
-
-
-def pages(api: httpx.Client, path: str, **params: Any) -> Iterator[dict[str, Any]]:
-    cursor = None
-    while True:
-        query = {"limit": 1000, **params} | ({"cursor": cursor} if cursor else {})
-        response = api.get(path, params=query)
-        response.raise_for_status()
-        page = response.json()
-        yield from page["data"]
-        cursor = page["nextCursor"]
-        if cursor is None:
-            return
 
 
 def line_records(api: httpx.Client, order_id: int) -> dict[int, dict[str, Any]]:

@@ -17,7 +17,11 @@ def test_every_listener_of_the_stack_is_checked(tmp_path: Path) -> None:
         "ATRAXION_KAFKA_BOOTSTRAP": int(settings.kafka_bootstrap.rsplit(":", 1)[1]),
         "ATRAXION_API_PORT": settings.api_port,
         "ATRAXION_STREAMS_WEB_PORT": settings.streams_web_port,
+        "ATRAXION_ODOO_STANDIN_PORT": settings.odoo_standin_port,
     }
+    # With the user's own Odoo there is no stand-in to serve.
+    own = settings.model_copy(update={"odoo_dsn_override": "postgresql://u@h/db"})
+    assert "ATRAXION_ODOO_STANDIN_PORT" not in {p.setting for p in stack_ports(own)}
     assert busy_ports(settings) == []
     assert check_ports(settings).level == "ok"
 

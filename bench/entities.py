@@ -1,13 +1,14 @@
-"""``python -m bench.orders``: snapshot time and UPDATE -> feed latency of every entity.
+"""``python -m bench.entities``: snapshot time and UPDATE -> feed latency of every entity.
 
 Starts a fresh embedded stack with ``--scale`` templates, then measures:
 
 1. **snapshot per entity**: from "stack ready", when each entity's read-model table (every
-   entity of the registry: products, sale and purchase orders, purchase-order lines,
-   pricelists, prices, stock) last grew before the pipeline went idle, i.e. the time until its
-   initial snapshot is served; with its row count.
+   entity of the registry: products, partners, sale and purchase orders, purchase-order
+   lines, pricelists, prices, stock) last grew before the pipeline went idle, i.e. the time
+   until its initial snapshot is served; with its row count.
 2. **UPDATE -> feed latency per entity**: ``--samples`` sequential single-row changes of the
-   kind each entity exists for (a template's list price, a sale order's customer reference,
+   kind each entity exists for (a template's list price, a partner's email, a sale order's
+   customer reference,
    a purchase-order line's quantity received, a fixed price rule, a stock quant's quantity).
    Per sample, the entity's pending rows are cleared (SQL on the read model), the change is
    committed, and the latency is the first pending row's ``updated_at`` minus the commit time
@@ -52,14 +53,14 @@ class Probe:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="bench.orders")
+    parser = argparse.ArgumentParser(prog="bench.entities")
     parser.add_argument("--scale", type=int, default=2000)
     parser.add_argument("--pricelists", type=int, default=3)
     parser.add_argument("--samples", type=int, default=10)
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
     result: dict[str, Any] = {"scale": args.scale, "pricelists": args.pricelists}
-    with tempfile.TemporaryDirectory(prefix="atraxion-orders-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="atraxion-entities-") as tmp:
         settings = isolated_settings(
             Path(tmp), demo_scale=args.scale, demo_pricelists=args.pricelists
         )
@@ -136,6 +137,7 @@ def probes(odoo: psycopg.Connection, samples: int) -> list[Probe]:
         return [r[0] for r in odoo.execute(query, (samples,)).fetchall()]
 
     templates = column("SELECT id FROM product_template WHERE active ORDER BY id LIMIT %s")
+    partners = column("SELECT id FROM res_partner WHERE active ORDER BY id LIMIT %s")
     sale_orders = column("SELECT id FROM sale_order ORDER BY id LIMIT %s")
     po_lines = column(
         "SELECT l.id FROM purchase_order_line l JOIN purchase_order o ON o.id = l.order_id "
@@ -170,6 +172,15 @@ def probes(odoo: psycopg.Connection, samples: int) -> list[Probe]:
                 "UPDATE product_template SET list_price = list_price + 1, "
                 "write_date = now() WHERE id = %s",
                 templates,
+            ),
+        ),
+        Probe(
+            "res_partner.email",
+            ("partners",),
+            update(
+                "UPDATE res_partner SET email = md5(random()::text) || '@example.com', "
+                "write_date = now() WHERE id = %s",
+                partners,
             ),
         ),
         Probe(
