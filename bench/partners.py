@@ -5,8 +5,8 @@ Starts a fresh embedded stack with ``--scale`` templates (partners: scale/10), t
 
 1. **snapshot**, from "stack ready": when each entity's feed (every entity of the registry)
    and the external-id table held every row of their Odoo table (``served_s``), and when the
-   whole pipeline was idle (both processors' liveness checks: nothing pending, ``idle_s``;
-   checked every 5 s).
+   whole pipeline was idle (``idle_s``: every consumer group's lag 0 for 8 s, bench.prices'
+   ``wait_idle``, checked every second).
 2. **latency** on the idle pipeline, ``--samples`` changes one after the other per kind, each
    from its commit until the API shows it (polling every 2 ms): a partner's email
    (``res_partner``), a partner's external id renamed (``ir_model_data``: the item's
@@ -33,7 +33,7 @@ import httpx
 import psycopg
 
 from bench.__main__ import emit_result, progress, rss, tree_total
-from core.process_status import read_status, status_path
+from bench.entities import EntityBench
 from deploy.local.ports import isolated_settings
 from deploy.local.stack import Stack
 from readmodel.feeds import page_sql
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
             t = time.monotonic()
             stack.start()
             result["ready_s"] = round(time.monotonic() - t, 1)
-            bench = Bench(stack)
+            bench = PartnerBench(stack)
             result["rows"] = bench.totals
             result["snapshot"] = bench.snapshot()
             result["latency_ms"] = bench.latencies(args.samples)
@@ -83,17 +83,18 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-class Bench:
+class PartnerBench(EntityBench):
+    """bench.entities' pipeline watch, plus when each feed (and the external-id table) held
+    every row of its Odoo table, and the API as the webshop reads it."""
+
     def __init__(self, stack: Stack) -> None:
-        self.stack = stack
-        self.odoo = psycopg.connect(stack.odoo_dsn, autocommit=True)
-        self.readmodel = psycopg.connect(stack.readmodel_dsn, autocommit=True)
+        super().__init__(stack)
         self.api = httpx.Client(
             base_url=stack.api_url,
             timeout=30,
             headers={"Authorization": f"Bearer {stack.tokens['webshop']}"},
         )
-        # What each served table must hold: feed table -> (Odoo table, rows).
+        # What each served table must hold: feed table -> rows of its Odoo table.
         pairs = {e.feed.table: e.source.parent.name for e in ENTITIES}
         pairs[EXTERNAL_IDS.table] = EXTERNAL_IDS.source.name
         self.totals = {feed: self._count(self.odoo, table) for feed, table in pairs.items()}
@@ -102,44 +103,21 @@ class Bench:
     def _count(conn: psycopg.Connection, table: str) -> int:
         return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
-    def idle(self, since: float) -> bool:
-        """Both processors report nothing pending, in a check made after ``since`` (epoch s):
-        their watchdogs look at exactly the topics they read (streams/kafka/liveness.py)."""
-        for process in ("streams", "materializer"):
-            status = read_status(status_path(self.stack.settings.state_dir, process))
-            if status is None or status.get("status") != "idle":
-                return False
-            if float(status.get("checkedAt", 0)) < since:
-                return False
-        return True
-
-    def snapshot(self, timeout: float = 7200) -> dict[str, Any]:
+    def snapshot(self) -> dict[str, Any]:  # type: ignore[override]
         progress(f"waiting for the snapshot: {self.totals}")
-        began = time.monotonic()
         served: dict[str, float] = {}
-        quiet_since: float | None = None
-        last_report = began
-        while True:
-            self.stack.supervise_once()
-            now = time.monotonic()
+
+        def track(elapsed: float) -> None:
             for feed, total in self.totals.items():
                 if feed not in served and self._count(self.readmodel, feed) >= total:
-                    served[feed] = round(now - began, 1)
+                    served[feed] = round(elapsed, 1)
                     progress(f"{feed}: {total:,} rows served after {served[feed]}s")
-            if len(served) < len(self.totals):
-                quiet_since = None
-            elif quiet_since is None:
-                quiet_since = time.time()
-            elif self.idle(since=quiet_since):
-                idle_s = round(now - began, 1)
-                progress(f"idle after {idle_s}s")
-                return {"served_s": served, "idle_s": idle_s}
-            if now - last_report >= 15:
-                progress(f"{now - began:.0f}s: served {served}")
-                last_report = now
-            if now - began > timeout:
-                raise TimeoutError(f"snapshot not served after {timeout:.0f}s: {served}")
-            time.sleep(0.5)
+
+        idle_s = self.wait_idle(on_sample=track)
+        missing = set(self.totals) - set(served)
+        if missing:
+            raise RuntimeError(f"idle, but not every row served: {sorted(missing)}")
+        return {"served_s": served, "idle_s": idle_s}
 
     def _sample(self, samples: int, change: Callable[[int], Callable[[], bool]]) -> dict:
         latencies = []

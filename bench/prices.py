@@ -38,7 +38,7 @@ from bench.__main__ import emit_result, progress, rss, tree_total
 from deploy.local.ports import isolated_settings
 from deploy.local.stack import Stack
 from deploy.verify import differences, expected, served
-from schemas.entities import COMPUTED, ENTITIES, PRICES, STOCK
+from schemas.entities import COMPUTED, ENTITIES, EXTERNAL_IDS, PRICES, STOCK
 from schemas.odoo_tables import raw_topic
 from streams.kafka.lag import GroupOffsets
 from streams.kafka.topics import rekey_topics
@@ -102,7 +102,8 @@ class Bench:
         raw = [raw_topic(s.topic_prefix, t) for t in sorted(tables)]
         self.processors = GroupOffsets(s, s.streams_app_id, raw + rekey_topics(s))
         domain = [e.topic for e in (*ENTITIES, *COMPUTED)]
-        self.materializer = GroupOffsets(s, s.materializer_group, domain)
+        external_ids = raw_topic(s.topic_prefix, EXTERNAL_IDS.source.name)
+        self.materializer = GroupOffsets(s, s.materializer_group, [*domain, external_ids])
         self.odoo = psycopg.connect(stack.odoo_dsn, autocommit=True)
         self.readmodel = psycopg.connect(stack.readmodel_dsn, autocommit=True)
 

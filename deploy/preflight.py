@@ -84,11 +84,6 @@ def run(settings: Settings) -> list[Check]:
     return checks
 
 
-def raise_on_errors(checks: list[Check]) -> None:
-    if any(c.level == "error" for c in checks):
-        raise PreflightFailed(checks)
-
-
 # -- ports ------------------------------------------------------------------------------------
 
 

@@ -34,7 +34,6 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -244,10 +243,9 @@ class Stack:
         argv = [sys.executable, "-m", "deploy.odoo_standin"]
         child = Child("odoo_standin", argv, env=self.env, log_dir=self.log_dir, cwd=ROOT)
         self._add(child)
-        url = f"http://{self.settings.odoo_standin_host}:{self.settings.odoo_standin_port}"
-        wait_until(lambda: _alive_and(child, lambda: _answers(f"{url}/web/version")), 60, url)
+        wait_until(lambda: _alive_and(child, self.odoo_standin_ready), 60, "the Odoo stand-in")
         self.times.record("odoo_standin", t)
-        self.progress.finish("odoo_standin", detail=url)
+        self.progress.finish("odoo_standin", detail=self.odoo_standin_url)
 
     def mint_tokens(self) -> None:
         """Create (or rotate) the local token of each scope in the read model."""
@@ -256,15 +254,12 @@ class Stack:
         )
         self.tokens = {scope: secrets[name] for scope, name in LOCAL_TOKENS.items()}
 
-    def supervise(self, poll: float = 0.5, tick: Callable[[], None] | None = None) -> None:
+    def supervise(self, poll: float = 0.5) -> None:
         """Block, restarting children that fail and applying the broker's retention when due;
-        raise ProcessDied when PostgreSQL or the broker exits. ``tick`` is called after every
-        pass (progress shown after the stack is ready)."""
+        raise ProcessDied when PostgreSQL or the broker exits."""
         while True:
             self.supervise_once()
             self.maintain_broker()
-            if tick is not None:
-                tick()
             time.sleep(poll)
 
     def maintain_broker(self) -> None:
@@ -385,9 +380,8 @@ class Stack:
             elif name == "api":
                 wait_until(lambda c=child: _alive_and(c, self.api_ready), timeout, "the API")
             elif name == "odoo_standin":
-                url = f"http://{self.settings.odoo_standin_host}:{self.settings.odoo_standin_port}"
                 wait_until(
-                    lambda c=child, u=url: _alive_and(c, lambda: _answers(f"{u}/web/version")),
+                    lambda c=child: _alive_and(c, self.odoo_standin_ready),
                     timeout,
                     "the Odoo stand-in",
                 )
@@ -576,6 +570,13 @@ class Stack:
 
     def api_ready(self) -> bool:
         return api_ready(self.api_url)
+
+    @property
+    def odoo_standin_url(self) -> str:
+        return f"http://{self.settings.odoo_standin_host}:{self.settings.odoo_standin_port}"
+
+    def odoo_standin_ready(self) -> bool:
+        return _answers(f"{self.odoo_standin_url}/web/version")
 
     def _add(self, child: Child) -> None:
         self.children[child.name] = child

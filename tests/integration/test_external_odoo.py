@@ -104,8 +104,9 @@ def _stack_env(state_dir: Path, **settings: str) -> dict[str, str]:
     return env
 
 
-def _refused(odoo_dsn: str, env: dict[str, str]) -> str:
-    """Run `atraxion up` that preflight must refuse; its output (exit code 1 asserted)."""
+def _up_refused(odoo_dsn: str, env: dict[str, str]) -> str:
+    """Run `atraxion up` that must be refused before it starts anything; its output (exit
+    code 1, one readable message, never the password)."""
     done = subprocess.run(
         [str(ATRAXION), "up", "--odoo-dsn", odoo_dsn],
         env=env,
@@ -117,6 +118,12 @@ def _refused(odoo_dsn: str, env: dict[str, str]) -> str:
     assert done.returncode == 1, output
     assert SECRET not in output
     assert "Traceback" not in output
+    return output
+
+
+def _refused(odoo_dsn: str, env: dict[str, str]) -> str:
+    """`_up_refused` in a state folder of its own: nothing of it is created either."""
+    output = _up_refused(odoo_dsn, env)
     state_dir = Path(env["ATRAXION_STATE_DIR"])
     # Nothing started: no PostgreSQL data, no stack file, no run on record.
     assert not (state_dir / "postgres").exists()
@@ -213,8 +220,10 @@ def test_capture_an_existing_odoo_database(users_server: Cluster, tmp_path: Path
         assert item(api, target) == changed
 
         # The same state folder again while it runs: refused, naming the running supervisor.
-        output = _refused_same_folder(dsn, env)
+        output = _up_refused(dsn, env)
+        assert "already runs from" in output
         assert f"(supervisor pid {up.pid})" in output
+        assert (state_dir / "stack.json").exists()  # the running stack's, untouched
 
         for path in state_dir.rglob("*"):
             if path.is_file() and path.suffix in (".log", ".json"):
@@ -231,21 +240,6 @@ def test_capture_an_existing_odoo_database(users_server: Cluster, tmp_path: Path
         if up.poll() is None:
             up.send_signal(signal.SIGINT)
             up.wait(60)
-
-
-def _refused_same_folder(dsn: str, env: dict[str, str]) -> str:
-    done = subprocess.run(
-        [str(ATRAXION), "up", "--odoo-dsn", dsn],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    output = done.stdout + done.stderr
-    assert done.returncode == 1, output
-    assert "already runs from" in output
-    assert (Path(env["ATRAXION_STATE_DIR"]) / "stack.json").exists()  # the running one's
-    return output
 
 
 def _running(pid: int) -> bool:
