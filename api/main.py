@@ -14,7 +14,7 @@ from psycopg_pool import AsyncConnectionPool
 from api.middleware import BodySizeLimit, RateLimitHeaders
 from api.openapi import install_openapi
 from api.problems import install_problem_handlers
-from api.routes import health, partners, prices, purchase_orders, stock, tokens
+from api.routes import health, partners, prices, purchase_orders, sale_orders, stock, tokens
 from api.routes.feeds import feed_router
 from api.security.auth import Guard
 from api.security.ratelimit import CLEANUP_SQL
@@ -22,6 +22,8 @@ from core.logs import configure_logging
 from core.settings import get_settings
 from readmodel.migrate import migrate
 from schemas.entities import ENTITIES
+from streams.kafka.clients import producer_config
+from streams.kafka.delivery import AckedProducer
 
 log = structlog.get_logger(__name__)
 CLEANUP_EVERY_S = 600
@@ -43,6 +45,24 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     ) as pool:
         await pool.open(wait=True, timeout=30)
         app.state.pool = pool
+        # Submitted orders are checked against the Odoo database (api/odoo_catalog.py): a
+        # small pool that may start empty, so the API runs while that database is away (the
+        # submissions answer 503 meanwhile).
+        odoo_pool = AsyncConnectionPool(
+            settings.odoo_dsn,
+            min_size=0,
+            max_size=4,
+            open=False,
+            kwargs={"autocommit": True},
+            timeout=settings.api_db_timeout_s,
+        )
+        await odoo_pool.open(wait=False)
+        app.state.odoo_pool = odoo_pool
+        # Accepted orders go to the broker; a 202 waits for its acknowledgement.
+        timeout_ms = int(settings.order_submit_timeout_s * 1000)
+        app.state.order_producer = AckedProducer(
+            {**producer_config(settings), "message.timeout.ms": timeout_ms}
+        )
         cleanup = asyncio.create_task(_clean_rate_limits(pool))
         try:
             yield
@@ -50,6 +70,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             cleanup.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await cleanup
+            await app.state.order_producer.close(timeout=5)
+            await odoo_pool.close()
 
 
 async def _clean_rate_limits(pool: AsyncConnectionPool) -> None:
@@ -89,6 +111,9 @@ def create_app() -> FastAPI:
     app.include_router(prices.router)
     app.include_router(stock.router)
     app.include_router(tokens.router)
+    # Webshop orders into Odoo: submission and status (webshop), dead letters (admin).
+    app.include_router(sale_orders.router)
+    app.include_router(sale_orders.admin)
     install_openapi(app)
     return app
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -174,6 +175,38 @@ class Settings(BaseSettings):
     # (streams/changes/sale_orders.py). The webshop's order sink writes such references.
     webshop_reference_pattern: str = r"^WEB-"
 
+    # Webshop orders into Odoo (README "Webshop orders"). The API checks a submitted order
+    # against the Odoo database (odoo_dsn) and produces it to atraxion.webshop-orders; the
+    # order sink (`python -m streams.order_sink`) creates it through Odoo's external API at
+    # ATRAXION_ODOO_URL. Unset, the URL, database and credentials are those of the local
+    # stand-in (deploy/odoo_standin); production sets all of them for its real Odoo.
+    odoo_url_override: str | None = Field(default=None, alias="ATRAXION_ODOO_URL")
+    # "xmlrpc": execute_kw on /xmlrpc/2/object (Odoo up to 19, removed in 20); "json2":
+    # POST /json/2/<model>/<method> with a bearer API key (Odoo 19+).
+    odoo_protocol: Literal["xmlrpc", "json2"] = "xmlrpc"
+    # Unset: the database of odoo_dsn (XML-RPC's db argument, JSON-2's X-Odoo-Database).
+    odoo_database_override: str | None = Field(default=None, alias="ATRAXION_ODOO_DATABASE")
+    odoo_user: str = "admin"  # XML-RPC's login
+    odoo_password: str = "admin"  # XML-RPC: the user's password or one of its API keys
+    odoo_api_key: str = "atraxion-local-odoo-api-key"  # JSON-2 (Authorization: bearer)
+    odoo_timeout_s: float = 30.0  # one Odoo call; past it the call counts as transient
+    order_sink_group: str = "atraxion-order-sink"
+    # Odoo calls under way at once (orders of different references go on in parallel).
+    order_sink_concurrency: int = 8
+    # Records read but not finished (calling Odoo or waiting to retry): past it the sink
+    # stops fetching until some finish.
+    order_sink_max_in_flight: int = 1000
+    order_sink_commit_interval_s: float = 1.0
+    # Transient Odoo failures (connection refused/reset, timeouts, HTTP 5xx, serialization
+    # failures) are retried per step of an order: at most this many attempts, waiting
+    # initial, 2x, 4x... (at most max_s) plus up to jitter_s at random: 4+8+16+32 s ~ 1 min.
+    order_retry_attempts: int = 5
+    order_retry_initial_s: float = 4.0
+    order_retry_max_s: float = 32.0
+    order_retry_jitter_s: float = 1.0
+    # The API: how long a submission waits for the broker's acknowledgement before a 503.
+    order_submit_timeout_s: float = 10.0
+
     # Change detection.
     diff_float_tolerance: float = 1e-6
     diff_excluded_fields: list[str] = [
@@ -205,6 +238,19 @@ class Settings(BaseSettings):
     def odoo(self) -> Dsn:
         """The Odoo connection's parts (``DsnError`` when ATRAXION_ODOO_DSN is malformed)."""
         return parse_dsn(self.odoo_dsn)
+
+    @property
+    def odoo_url(self) -> str:
+        """Odoo's external API: ATRAXION_ODOO_URL, else the local stand-in."""
+        return self.odoo_url_override or (
+            f"http://{self.odoo_standin_host}:{self.odoo_standin_port}"
+        )
+
+    @property
+    def odoo_database(self) -> str:
+        """The database Odoo's external API is asked for: ATRAXION_ODOO_DATABASE, else the
+        one odoo_dsn names."""
+        return self.odoo_database_override or self.odoo.dbname
 
     @property
     def readmodel_dsn(self) -> str:

@@ -65,7 +65,7 @@ CONNECTOR_FILE = ROOT / "connectors" / "odoo-postgres" / "register-odoo-postgres
 LOCAL_TOKENS = {"webshop": "local-webshop", "odoo": "local-odoo", "admin": "local-admin"}
 # Children the supervisor restarts. PostgreSQL and the broker are not among them: the broker
 # is in memory, so losing it means a new capture (a new `atraxion up`), not a restart.
-RESTARTABLE = ("odoo_standin", "connect", "streams", "materializer", "api")
+RESTARTABLE = ("odoo_standin", "connect", "streams", "materializer", "order_sink", "api")
 # Children that write a liveness status file (streams/kafka/liveness.py).
 WATCHED = ("streams", "materializer")
 # A child that ran this long before failing starts its backoff again from 1 s.
@@ -94,6 +94,9 @@ PROCESSES: dict[str, PythonProcess] = {
     ),
     "materializer": PythonProcess(
         ("-m", "streams.sinks"), "sink.started", 60, "Read-model materializer"
+    ),
+    "order_sink": PythonProcess(
+        ("-m", "streams.order_sink"), "order_sink.started", 60, "Order sink (webshop -> Odoo)"
     ),
 }
 
@@ -158,6 +161,9 @@ class Stack:
             self.mint_tokens()
             for name in ("streams", "materializer"):
                 self.start_process(name)
+            # Orders go to the stand-in with the demo database, to ATRAXION_ODOO_URL otherwise.
+            if not self.settings.odoo_is_external or self.settings.odoo_url_override:
+                self.start_process("order_sink")
             self.start_api()
         except BaseException:
             self.stop()
@@ -417,7 +423,9 @@ class Stack:
     def rewrite_broker(self, reason: str) -> list[broker_retention.PartitionRewrite]:
         """Stop what uses the broker, apply every topic's retention, start them again."""
         began = time.monotonic()
-        users = [n for n in ("connect", "streams", "materializer") if n in self.children]
+        users = [
+            n for n in ("connect", "streams", "materializer", "order_sink") if n in self.children
+        ]
         log.info("broker.rewrite.start", reason=reason, pausing=users)
         for name in users:
             self.children[name].stop()

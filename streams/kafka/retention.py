@@ -25,7 +25,11 @@ from dataclasses import dataclass
 from typing import Literal
 
 from core.settings import Settings
-from schemas.topics import DOMAIN_TOPICS
+from schemas.topics import (
+    DOMAIN_TOPICS,
+    WEBSHOP_ORDER_RESULTS_TOPIC,
+    WEBSHOP_ORDERS_DEADLETTER_TOPIC,
+)
 from streams.kafka.deadletter import DEADLETTER_TOPIC
 
 Cleanup = Literal["compact", "delete", "keep"]
@@ -54,11 +58,14 @@ class RetentionPolicy:
 
 
 def policy_for(topic: str, settings: Settings) -> RetentionPolicy:
-    """Domain topics and table changelogs compact, dead letters keep, everything else (raw
-    Debezium topics, re-key topics) is deleted after the raw retention."""
+    """Domain topics, table changelogs and webshop-order results (the latest per reference)
+    compact, dead letters keep, everything else (raw Debezium topics, re-key topics, the
+    webshop-orders queue) is deleted after the raw retention."""
     if topic in DOMAIN_TOPICS or topic.endswith(CHANGELOG_SUFFIX):
         return RetentionPolicy("compact")
-    if topic == DEADLETTER_TOPIC:
+    if topic == WEBSHOP_ORDER_RESULTS_TOPIC:
+        return RetentionPolicy("compact")
+    if topic in (DEADLETTER_TOPIC, WEBSHOP_ORDERS_DEADLETTER_TOPIC):
         return RetentionPolicy("keep")
     return RetentionPolicy(
         "delete", settings.raw_retention_ms, settings.raw_retention_bytes_per_partition

@@ -14,7 +14,12 @@ from confluent_kafka.admin import AdminClient, NewTopic
 from core.settings import Settings, get_settings
 from schemas.entities import ENTITIES, ChildRows, Entity
 from schemas.odoo_tables import CAPTURED_TABLES, raw_topic
-from schemas.topics import DOMAIN_TOPICS
+from schemas.topics import (
+    DOMAIN_TOPICS,
+    WEBSHOP_ORDER_RESULTS_TOPIC,
+    WEBSHOP_ORDERS_DEADLETTER_TOPIC,
+    WEBSHOP_ORDERS_TOPIC,
+)
 from streams.kafka.clients import LIBRDKAFKA_LOG
 from streams.kafka.deadletter import DEADLETTER_TOPIC
 from streams.kafka.retention import policy_for
@@ -35,12 +40,14 @@ def owned_topics(settings: Settings) -> list[NewTopic]:
     names = [raw_topic(settings.topic_prefix, t) for t in CAPTURED_TABLES]
     names += list(DOMAIN_TOPICS)
     names += rekey_topics(settings)
+    names += [WEBSHOP_ORDERS_TOPIC, WEBSHOP_ORDER_RESULTS_TOPIC]
     topics = [
         NewTopic(name, partitions, 1, config=policy_for(name, settings).topic_config())
         for name in names
     ]
-    config = policy_for(DEADLETTER_TOPIC, settings).topic_config()
-    topics.append(NewTopic(DEADLETTER_TOPIC, 1, 1, config=config))
+    for deadletters in (DEADLETTER_TOPIC, WEBSHOP_ORDERS_DEADLETTER_TOPIC):
+        config = policy_for(deadletters, settings).topic_config()
+        topics.append(NewTopic(deadletters, 1, 1, config=config))
     return topics
 
 

@@ -1,6 +1,7 @@
 """``python -m streams.sinks``: the materializer, every read-model sink in one process: the
-feed sinks of ``ENTITIES``, the record sinks of ``COMPUTED`` and the external-id sink (of
-Debezium's raw ir_model_data topic), one consumer, one transaction per batch (runner.py)."""
+feed sinks of ``ENTITIES``, the record sinks of ``COMPUTED``, the external-id sink (of
+Debezium's raw ir_model_data topic) and the webshop-order status sink (of the order sink's
+results), one consumer, one transaction per batch (runner.py)."""
 
 from core.logs import configure_logging
 from core.settings import get_settings
@@ -9,6 +10,7 @@ from schemas.entities import COMPUTED, ENTITIES, EXTERNAL_IDS
 from streams.kafka.liveness import Watchdog
 from streams.sinks.external_ids import external_id_sink
 from streams.sinks.feeds import feed_sink
+from streams.sinks.order_status import order_status_sink
 from streams.sinks.records import record_sink
 from streams.sinks.runner import SinkRunner
 
@@ -19,6 +21,7 @@ if __name__ == "__main__":
     group = settings.materializer_group
     sinks = [*(feed_sink(e, settings) for e in ENTITIES), *(record_sink(c) for c in COMPUTED)]
     sinks.append(external_id_sink(EXTERNAL_IDS, settings))
+    sinks.append(order_status_sink())
     runner = SinkRunner(sinks, settings, group, settings.readmodel_dsn)
     Watchdog("materializer", settings, group, runner.topics).start()
     runner.run()

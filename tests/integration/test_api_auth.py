@@ -46,7 +46,7 @@ def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
 
 # Path parameters that are not ids: a value of their format (a stock key must look like one
 # to reach the route at all).
-PATH_EXAMPLES = {"{name}": "nobody", "{key}": "own:1"}
+PATH_EXAMPLES = {"{name}": "nobody", "{key}": "own:1", "{reference}": "WEB-1"}
 
 
 def operations(api: httpx.Client) -> list[tuple[str, str, list[str]]]:

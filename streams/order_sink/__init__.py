@@ -1,0 +1,1 @@
+"""The order sink: webshop orders from ``atraxion.webshop-orders`` into Odoo (runner.py)."""
