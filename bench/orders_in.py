@@ -15,7 +15,10 @@ the feed (so that the snapshot's work does not count), then per phase:
 Per phase: ``submit_per_s`` (202s per second), ``orders_per_s`` (orders confirmed in Odoo per
 second, first request to last confirmation), ``latency_ms`` from each order's 202 to its
 confirmation (p50, p90, p99, max), how many were retried and how many failed (dead-lettered:
-the default retry policy gives up after 5 attempts of a step). Prints one JSON result.
+the default retry policy gives up after 5 attempts of a step). In a burst the latency is
+mostly the wait behind the orders before it; ``single`` (first, without faults) submits
+``--single`` orders one at a time, each once the previous one is confirmed: the latency of
+an order alone. Prints one JSON result.
 """
 
 from __future__ import annotations
@@ -96,9 +99,27 @@ class OrdersIn:
             "confirm": True,
         }
 
-    def phase(self, name: str, count: int, timeout: float = 1800) -> dict[str, Any]:
+    def single(self, count: int) -> dict[str, Any]:
+        """One order at a time: 202 -> confirmed of an order with nothing before it."""
+        progress(f"single: {count} orders one at a time")
+        latencies = []
+        with httpx.Client(base_url=self.stack.api_url, headers=self.headers, timeout=60) as api:
+            for reference in self._references(count):
+                response = api.post(ORDERS, json={**self.base, "reference": reference})
+                accepted = time.time()
+                if response.status_code != 202:
+                    raise RuntimeError(f"{reference}: {response.status_code} {response.text}")
+                status_at = self._wait([reference], 120)[reference][1]
+                latencies.append((status_at - accepted) * 1000)
+        return {"orders": count, "latency_ms": _summary(latencies)}
+
+    @staticmethod
+    def _references(count: int) -> list[str]:
         run = uuid.uuid4().hex[:6].upper()
-        refs = [f"WEB-B{run}-{n}" for n in range(count)]
+        return [f"WEB-B{run}-{n}" for n in range(count)]
+
+    def phase(self, name: str, count: int, timeout: float = 1800) -> dict[str, Any]:
+        refs = self._references(count)
         accepted: dict[str, float] = {}
         progress(f"{name}: submitting {count} orders, {self.concurrency} at a time")
 
@@ -134,15 +155,7 @@ class OrdersIn:
             "confirmed": len(done),
             "failed": sum(1 for s in states.values() if s[0] == "failed"),
             "retried": sum(1 for s in states.values() if s[2] > 1),
-            "latency_ms": {
-                "p50": round(percentile(latencies, 0.5)),
-                "p90": round(percentile(latencies, 0.9)),
-                "p99": round(percentile(latencies, 0.99)),
-                "max": round(max(latencies)),
-                "mean": round(statistics.fmean(latencies)),
-            }
-            if latencies
-            else None,
+            "latency_ms": _summary(latencies),
         }
 
     def _wait(self, refs: list[str], timeout: float) -> dict[str, tuple[str, float, int]]:
@@ -169,11 +182,24 @@ class OrdersIn:
             time.sleep(0.2)
 
 
+def _summary(latencies: list[float]) -> dict[str, int] | None:
+    if not latencies:
+        return None
+    return {
+        "p50": round(percentile(latencies, 0.5)),
+        "p90": round(percentile(latencies, 0.9)),
+        "p99": round(percentile(latencies, 0.99)),
+        "max": round(max(latencies)),
+        "mean": round(statistics.fmean(latencies)),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench.orders_in")
     parser.add_argument("--scale", type=int, default=200)
     parser.add_argument("--orders", type=int, default=500)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--single", type=int, default=20)
     parser.add_argument("--fault-rate", type=float, default=0.3)
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
@@ -197,6 +223,7 @@ def main(argv: list[str] | None = None) -> int:
             result["retry_policy"] = {
                 k: v for k, v in settings.model_dump().items() if k.startswith("order_retry")
             }
+            result["single"] = bench.single(args.single)
             result["no_faults"] = bench.phase("no faults", args.orders)
             restart_with(stack, "odoo_standin", fault_settings(args.fault_rate, seed=30))
             result["faults"] = bench.phase(f"{args.fault_rate:.0%} faults", args.orders)

@@ -62,13 +62,22 @@ TRANSIENT_HTTP = frozenset({408, 429, 502, 503, 504})
 
 class OdooCallError(Exception):
     """A failed call to Odoo: ``name`` is Odoo's exception (``odoo.exceptions.UserError``) or
-    the transport's failure (``ConnectionRefusedError``, ``HTTP 503``)."""
+    the transport's failure (``ConnectionRefusedError``, ``HTTP 503``).
 
-    def __init__(self, *, transient: bool, name: str, message: str) -> None:
+    ``may_have_run``: whether the call may have done its work all the same. False when Odoo
+    answered with an error (its transaction was rolled back) or the call never reached it
+    (connection refused, 503); True when the answer was lost (connection dropped, read
+    timeout, a gateway's 502/504): a create may then be in Odoo, and is searched for before
+    it is repeated (streams/order_sink/placing.py)."""
+
+    def __init__(
+        self, *, transient: bool, name: str, message: str, may_have_run: bool = True
+    ) -> None:
         super().__init__(f"{name}: {message}" if message else name)
         self.transient = transient
         self.name = name
         self.message = message
+        self.may_have_run = may_have_run
 
 
 def is_transient(error: BaseException) -> bool:
@@ -82,16 +91,17 @@ def _concurrency(text: str) -> bool:
 def from_fault(code: int | str, text: str) -> OdooCallError:
     """An XML-RPC fault of Odoo's (``faultCode``, ``faultString``)."""
     if isinstance(code, int) and code in _FAULT_NAMES:
-        return OdooCallError(transient=False, name=_FAULT_NAMES[code], message=text.strip())
+        return OdooCallError(
+            transient=False, name=_FAULT_NAMES[code], message=text.strip(), may_have_run=False
+        )
     # Code 1 (or the string codes of the older /xmlrpc endpoint): a traceback, whose last
     # line is "<exception>: <message>".
     last = text.strip().splitlines()[-1] if text.strip() else str(code)
     name, _, message = last.partition(": ")
     if " " in name or not name:  # not an exception line: keep the whole of it
         name, message = "Fault", last
-    return OdooCallError(
-        transient=_concurrency(text) or _concurrency(str(code)), name=name, message=message
-    )
+    transient = _concurrency(text) or _concurrency(str(code))
+    return OdooCallError(transient=transient, name=name, message=message, may_have_run=False)
 
 
 def from_http(status: int, body: Mapping[str, Any] | None) -> OdooCallError:
@@ -99,10 +109,12 @@ def from_http(status: int, body: Mapping[str, Any] | None) -> OdooCallError:
     name = str(body.get("name") or "") if body else ""
     message = str(body.get("message") or "") if body else ""
     debug = str(body.get("debug") or "") if body else ""
+    # Odoo named its error (rolled back), or nothing ran: a client error, "busy", "slow down".
+    answered = bool(name) or status < 500 or status == 503
     if not name:
         name, message = f"HTTP {status}", message or http.client.responses.get(status, "")
     if status in TRANSIENT_HTTP or _concurrency(f"{name} {message} {debug}"):
-        return OdooCallError(transient=True, name=name, message=message)
+        return OdooCallError(transient=True, name=name, message=message, may_have_run=not answered)
     if 300 <= status < 400:
         message = (
             f"redirected ({status}): this Odoo does not serve JSON-2 (before 19: "
@@ -111,7 +123,9 @@ def from_http(status: int, body: Mapping[str, Any] | None) -> OdooCallError:
     # A 500 that names an exception is Odoo's own verdict, as a fault with a traceback is
     # over XML-RPC; one without is the server's trouble, not the call's.
     anonymous_500 = status >= 500 and not (body and body.get("name"))
-    return OdooCallError(transient=anonymous_500, name=name, message=message)
+    return OdooCallError(
+        transient=anonymous_500, name=name, message=message, may_have_run=not answered
+    )
 
 
 def from_exception(error: BaseException) -> OdooCallError:
@@ -137,4 +151,10 @@ def from_exception(error: BaseException) -> OdooCallError:
     )
     if not transient and isinstance(error, OSError):
         transient = True  # other socket-level failures (network unreachable, ...)
-    return OdooCallError(transient=transient, name=name, message=str(error))
+    # Nothing was sent when the connection could not even be made.
+    unsent = isinstance(
+        error, (ConnectionRefusedError, socket.gaierror, httpx.ConnectError, httpx.ConnectTimeout)
+    )
+    return OdooCallError(
+        transient=transient, name=name, message=str(error), may_have_run=not unsent
+    )

@@ -25,7 +25,7 @@ PROCESS = "order_sink"
 def liveness_settings(settings: Settings) -> Settings:
     """An order retrying holds its partition's committed offset (runner.py): the watchdog
     calls that a stall only once it lasts longer than every step of one order retrying at
-    its longest (4 x ~63 s by default), and exits the process only after twice that."""
+    its longest (10 steps x ~63 s by default), and exits the process only after twice that."""
     patience = len(STEPS) * policy_total_s(RetryPolicy.from_settings(settings))
     return settings.model_copy(
         update={

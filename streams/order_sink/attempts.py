@@ -110,7 +110,10 @@ class StepRetrier:
         self.on_retry = on_retry
         self.clock = clock
 
-    async def __call__(self, step: str, work: Callable[[], Awaitable[T]]) -> T:
+    async def __call__(self, step: str, work: Callable[[bool], Awaitable[T]]) -> T:
+        """``work(uncertain)`` until it succeeds, fails permanently or runs out of attempts;
+        ``uncertain``: an earlier attempt of this step may have done its work although it
+        failed (its answer was lost), so the step must look before it acts again."""
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.policy.attempts),
             wait=wait_exponential_jitter(
@@ -122,16 +125,18 @@ class StepRetrier:
             reraise=True,
         )
         attempt_number = 0
+        uncertain = False
 
         async def attempt() -> T:
-            nonlocal attempt_number
+            nonlocal attempt_number, uncertain
             attempt_number += 1
             self.proceed()
             async with self.gate:
                 self.proceed()  # it may have waited for its place
                 try:
-                    return await work()
+                    return await work(uncertain)
                 except OdooCallError as exc:
+                    uncertain = uncertain or exc.may_have_run
                     self._record(step, attempt_number, str(exc), exc.transient)
                     raise
                 except Exception as exc:

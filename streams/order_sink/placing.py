@@ -1,18 +1,23 @@
 """How a webshop order becomes an Odoo sale order: a few steps, each safe to repeat.
 
-1. ``find order``: ``sale.order`` with ``client_order_ref`` = the reference. Found: skip to 4.
-   This is what makes the whole idempotent: a crash after Odoo committed and before the
-   offset commit, a retry after a lost answer, a re-drive: each finds the order made before.
-2. ``customer``: the partner (given by id; else matched by ``ref`` = external id, else by
-   email; else created), then each address given: a child partner of type ``invoice`` /
-   ``delivery`` with the same address, found or created.
-3. ``create order``: searches once more (a create whose answer was lost), then ``create``
-   with ``order_line`` commands ``(0, 0, {...})``, then reads its name and state.
-4. ``confirm`` (when asked): reads the state; ``action_confirm`` while it is a quotation.
+1. ``find order``: ``sale.order`` with ``client_order_ref`` = the reference. Found: skip to
+   the confirmation. This is what makes the whole idempotent: a crash after Odoo committed
+   and before the offset commit, a redelivery, a re-drive: each finds the order made before.
+2. ``find customer`` / ``create customer``: the partner (given by id; else matched by
+   ``ref`` = external id, else by email; else created), then likewise each address given
+   (``find invoice address`` ...): a child partner of type ``invoice`` / ``delivery`` with
+   the same address.
+3. ``create order``: ``create`` with ``order_line`` commands ``(0, 0, {...})``.
+4. ``read order``: its name and state.
+5. ``confirm`` (when asked, while it is a quotation): ``action_confirm``.
 
-Each step is repeated as a whole after a transient failure (``run``, attempts.py): a step that
-creates searches first, so a repeat finds what an earlier attempt made. The values sent are
-built by pure functions (``partner_values``, ``address_domain``, ``order_values``).
+A step is repeated after a transient failure (``run``, attempts.py). Where an earlier attempt
+may have done its work although it failed (its answer was lost: ``uncertain``), the repeat
+looks first: ``create order`` searches the reference again, ``create customer`` searches
+the customer again, ``confirm`` reads the state. Where the failure says nothing was done
+(Odoo answered with an error, the connection was refused), it acts at once: one call per
+attempt, which is what gets an order through a flaky Odoo. The values sent are built by pure
+functions (``partner_values``, ``address_domain``, ``order_values``).
 """
 
 from __future__ import annotations
@@ -25,14 +30,24 @@ from schemas.webshop_orders import OrderAddress, OrderCustomer, WebshopOrder
 from streams.odoo.client import Domain, OdooApi
 
 T = TypeVar("T")
-STEPS = ("find order", "customer", "create order", "confirm")
+PARTNER_STEPS = ("customer", "invoice address", "delivery address")
+# Every step one order may take, in order (the watchdog's patience, __main__.py).
+STEPS = (
+    "find order",
+    *(f"{verb} {what}" for what in PARTNER_STEPS for verb in ("find", "create")),
+    "create order",
+    "read order",
+    "confirm",
+)
 QUOTATION_STATES = ("draft", "sent")
 CONFIRMED_STATES = ("sale", "done")
 ORDER_FIELDS = ["id", "name", "state"]
 
 
 class StepRunner(Protocol):
-    async def __call__(self, step: str, work: Callable[[], Awaitable[T]]) -> T: ...
+    """Runs ``work(uncertain)`` with retries (attempts.StepRetrier)."""
+
+    async def __call__(self, step: str, work: Callable[[bool], Awaitable[T]]) -> T: ...
 
 
 class CustomerLock(Protocol):
@@ -174,64 +189,97 @@ async def read_order(odoo: OdooApi, order_id: int) -> Placed:
     return _placed(found[0])
 
 
-async def _find_or_create(
-    odoo: OdooApi, model: str, searches: list[Domain], values: dict[str, Any]
-) -> int:
+async def _search(odoo: OdooApi, model: str, searches: list[Domain]) -> int | None:
+    """The first record the searches find, in order."""
     for domain in searches:
         found = await odoo.search_read(model, domain, ["id"], limit=1, order="id")
         if found:
             return int(found[0]["id"])
+    return None
+
+
+async def _create(
+    odoo: OdooApi, model: str, searches: list[Domain], values: dict[str, Any], uncertain: bool
+) -> int:
+    if uncertain:  # an earlier attempt's create may have gone through
+        found = await _search(odoo, model, searches)
+        if found is not None:
+            return found
     return await odoo.create(model, values)
 
 
-async def customer_partners(odoo: OdooApi, customer: OrderCustomer) -> Partners:
-    if customer.odooId is not None:
-        partner = customer.odooId
-    else:
-        partner = await _find_or_create(
-            odoo, "res.partner", customer_searches(customer), partner_values(customer)
-        )
+async def _ensure(
+    run: StepRunner,
+    odoo: OdooApi,
+    what: str,
+    searches: list[Domain],
+    values: dict[str, Any],
+) -> int:
+    """A partner found, else created: two steps, so that a retry of the create does not
+    repeat the searches unless the create may have happened."""
+    found = await run(f"find {what}", lambda _: _search(odoo, "res.partner", searches))
+    if found is not None:
+        return found
+    return await run(
+        f"create {what}",
+        lambda uncertain: _create(odoo, "res.partner", searches, values, uncertain),
+    )
+
+
+async def customer_partners(odoo: OdooApi, customer: OrderCustomer, run: StepRunner) -> Partners:
+    partner = customer.odooId
+    if partner is None:
+        searches = customer_searches(customer)
+        partner = await _ensure(run, odoo, "customer", searches, partner_values(customer))
     ids = {"invoice": partner, "delivery": partner}
     for kind, address in (
         ("invoice", customer.invoiceAddress),
         ("delivery", customer.deliveryAddress),
     ):
         if address is not None:
-            ids[kind] = await _find_or_create(
+            ids[kind] = await _ensure(
+                run,
                 odoo,
-                "res.partner",
+                f"{kind} address",
                 [address_domain(partner, kind, address)],
                 address_values(partner, kind, address),
             )
     return Partners(customer=partner, invoice=ids["invoice"], delivery=ids["delivery"])
 
 
-async def create_order(odoo: OdooApi, order: WebshopOrder, partners: Partners) -> Placed:
-    existing = await find_order(odoo, order.reference)
-    if existing is not None:
-        return existing
-    order_id = await odoo.create("sale.order", order_values(order, partners))
-    return await read_order(odoo, order_id)
+async def create_order(
+    odoo: OdooApi, order: WebshopOrder, partners: Partners, uncertain: bool
+) -> int:
+    """The new order's id; when an earlier attempt may have created it, that one's."""
+    if uncertain:
+        existing = await find_order(odoo, order.reference)
+        if existing is not None:
+            return existing.odoo_id
+    return await odoo.create("sale.order", order_values(order, partners))
 
 
-async def confirm(odoo: OdooApi, order_id: int) -> Placed:
-    current = await read_order(odoo, order_id)
-    if current.state not in QUOTATION_STATES:
-        return current  # confirmed by an earlier attempt (or by someone in Odoo)
-    await odoo.call("sale.order", "action_confirm", [order_id])
-    return await read_order(odoo, order_id)
+async def confirm(odoo: OdooApi, placed: Placed, uncertain: bool) -> Placed:
+    if uncertain:
+        placed = await read_order(odoo, placed.odoo_id)
+        if placed.state not in QUOTATION_STATES:
+            return placed  # an earlier attempt confirmed it
+    await odoo.call("sale.order", "action_confirm", [placed.odoo_id])
+    return Placed(placed.odoo_id, placed.name, "sale")  # what action_confirm makes of it
 
 
 async def place(
     odoo: OdooApi, order: WebshopOrder, run: StepRunner, customer_lock: CustomerLock
 ) -> Placed:
     """Make sure ``order`` exists in Odoo (and is confirmed if asked); what it is now."""
-    placed = await run("find order", lambda: find_order(odoo, order.reference))
+    placed = await run("find order", lambda _: find_order(odoo, order.reference))
     if placed is None:
         async with customer_lock(customer_identity(order.customer)):
-            partners = await run("customer", lambda: customer_partners(odoo, order.customer))
-        placed = await run("create order", lambda: create_order(odoo, order, partners))
+            partners = await customer_partners(odoo, order.customer, run)
+        order_id = await run(
+            "create order", lambda uncertain: create_order(odoo, order, partners, uncertain)
+        )
+        placed = await run("read order", lambda _: read_order(odoo, order_id))
     if order.confirm and placed.state in QUOTATION_STATES:
-        order_id = placed.odoo_id
-        placed = await run("confirm", lambda: confirm(odoo, order_id))
+        quotation = placed
+        placed = await run("confirm", lambda uncertain: confirm(odoo, quotation, uncertain))
     return placed

@@ -77,7 +77,10 @@ def decode(message: Message) -> WebshopOrder:
     try:
         order = WebshopOrder.model_validate_json(value)
     except ValidationError as exc:
-        raise PoisonEvent(f"not an order record: {exc.error_count()} errors: {exc}") from None
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in exc.errors()[:5]
+        )
+        raise PoisonEvent(f"not an order record ({exc.error_count()} errors): {problems}") from None
     key = message.key()
     if key is not None and key.decode("utf-8", "replace") != order.reference:
         raise PoisonEvent(f"key {key!r} is not the order's reference {order.reference!r}")

@@ -17,6 +17,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import Case
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from api.main import create_app
 from tests.integration.stacks import RunningStack
@@ -47,6 +48,13 @@ _rejection = schema.config.checks.negative_data_rejection
 _rejection.expected_statuses = [*_rejection.expected_statuses, "413"]
 
 
+# A submitted order is checked against the Odoo database: a schema-valid order naming a
+# product, partner, currency or pricelist Odoo does not have is a 422 by design (README
+# "Webshop orders"), which schemathesis' positive-data check would report as valid data
+# rejected. Every other check still runs on it.
+SEMANTIC_422 = {("POST", "/api/v1/sale-orders")}
+
+
 @schema.hook
 def filter_query(context: Any, query: dict[str, Any] | None) -> bool:
     """Drop generated queries with a parameter that would not be sent at all (an empty list
@@ -69,6 +77,9 @@ def test_live_document_is_this_one(anonymous_api: httpx.Client):
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 def test_api_contract(case: Case, stack: RunningStack, contract_token: str):
+    excluded = [positive_data_acceptance] if (case.method, case.path) in SEMANTIC_422 else []
     case.call_and_validate(
-        base_url=stack.api_url, headers={"Authorization": f"Bearer {contract_token}"}
+        base_url=stack.api_url,
+        headers={"Authorization": f"Bearer {contract_token}"},
+        excluded_checks=excluded,
     )

@@ -132,3 +132,30 @@ def test_classified_errors_pass_through() -> None:
     assert from_exception(error) is error
     assert is_transient(error)
     assert not is_transient(ValueError("x"))
+
+
+@pytest.mark.parametrize(
+    ("error", "may_have_run"),
+    [
+        (from_fault(2, "refused"), False),  # Odoo answered: rolled back
+        (from_fault(1, "psycopg2.errors.SerializationFailure: could not serialize"), False),
+        (from_http(503, None), False),
+        (from_http(429, None), False),
+        (from_http(422, {"name": "odoo.exceptions.ValidationError", "message": "x"}), False),
+        (from_http(502, None), True),  # the gateway lost the answer
+        (from_http(504, None), True),
+        (from_http(500, None), True),
+        (from_exception(ConnectionRefusedError(111, "refused")), False),
+        (from_exception(httpx.ConnectError("refused")), False),
+        (from_exception(socket.gaierror(-3, "no name")), False),
+        (from_exception(http.client.RemoteDisconnected("closed")), True),
+        (from_exception(ConnectionResetError(104, "reset")), True),
+        (from_exception(TimeoutError("timed out")), True),
+        (from_exception(httpx.ReadTimeout("slow")), True),
+        (from_exception(httpx.RemoteProtocolError("disconnected")), True),
+    ],
+)
+def test_whether_a_failed_call_may_have_done_its_work(
+    error: OdooCallError, may_have_run: bool
+) -> None:
+    assert error.may_have_run is may_have_run

@@ -30,9 +30,11 @@ class Script:
     def __init__(self, *errors: Exception) -> None:
         self.errors = list(errors)
         self.calls = 0
+        self.uncertain: list[bool] = []  # what each attempt was told
 
-    async def __call__(self) -> str:
+    async def __call__(self, uncertain: bool) -> str:
         self.calls += 1
+        self.uncertain.append(uncertain)
         if self.errors:
             raise self.errors.pop(0)
         return "ok"
@@ -110,6 +112,15 @@ def test_waits_are_capped_and_bounded() -> None:
 
 def test_the_watchdog_waits_out_an_order_retrying_every_step() -> None:
     default = liveness_settings(Settings())
-    assert (default.liveness_stall_after_s, default.liveness_exit_after_s) == (252, 504)
+    assert (default.liveness_stall_after_s, default.liveness_exit_after_s) == (630, 1260)
     quick = liveness_settings(Settings(order_retry_attempts=2, order_retry_initial_s=1))
     assert (quick.liveness_stall_after_s, quick.liveness_exit_after_s) == (60, 120)
+
+
+def test_a_step_looks_first_only_after_a_failure_that_may_have_done_its_work() -> None:
+    refused = OdooCallError(
+        transient=True, name="ConnectionRefusedError", message="", may_have_run=False
+    )
+    step = Script(refused, transient("dropped"), refused)
+    assert _run(_retrier(Attempts(), []), step) == "ok"
+    assert step.uncertain == [False, False, True, True]

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from streams.odoo.errors import OdooCallError
 from streams.order_sink.attempts import Attempts, RetryPolicy, StepRetrier
 from streams.order_sink.ordering import KeyedLocks
 from streams.order_sink.placing import (
@@ -114,7 +115,7 @@ def test_a_create_whose_answer_was_lost_is_not_repeated() -> None:
     assert placed.odoo_id == odoo.orders("WEB-1")[0]["id"]
     assert attempts.count == 3
     assert [(f.step, f.attempt) for f in attempts.failures] == [
-        ("customer", 1),
+        ("create customer", 1),
         ("create order", 1),
     ]
 
@@ -135,3 +136,20 @@ def test_a_permanent_refusal_ends_the_order() -> None:
     assert odoo.orders("WEB-1") == []
     assert attempts.count == 1
     assert [(f.step, f.transient) for f in attempts.failures] == [("create order", False)]
+
+
+def test_a_create_that_surely_did_not_run_is_repeated_without_a_search() -> None:
+    odoo = MemoryOdoo()
+    refused = OdooCallError(transient=True, name="HTTP 503", message="", may_have_run=False)
+    odoo.fail("sale.order", "create", refused)
+    odoo.fail("sale.order", "action_confirm", refused)
+    _place(odoo, order(confirm=True))
+    assert odoo.calls == [
+        ("sale.order", "search_read"),  # find order
+        ("sale.order", "create"),  # 503
+        ("sale.order", "create"),
+        ("sale.order", "search_read"),  # read order
+        ("sale.order", "action_confirm"),  # 503
+        ("sale.order", "action_confirm"),
+    ]
+    assert len(odoo.orders("WEB-1")) == 1

@@ -217,7 +217,7 @@ def test_failures_and_malformed_records_are_dead_lettered_and_the_sink_goes_on()
     )
     history = json.loads(dead[b"WEB-4"]["dlq.attempts"])
     assert [(h["step"], h["attempt"], h["transient"]) for h in history] == [
-        ("customer", 1, True), ("customer", 2, True), ("customer", 3, True),
+        ("find customer", 1, True), ("find customer", 2, True), ("find customer", 3, True),
     ]  # fmt: skip
     assert dead[b"WEB-4"]["dlq.reason"] == b"transient failures, 3 attempts: gave up"
     assert dead[b"WEB-2"]["dlq.reason"].startswith(b"malformed order record: not an order")
