@@ -16,6 +16,7 @@ from api.openapi import install_openapi
 from api.problems import install_problem_handlers
 from api.routes import health, partners, prices, purchase_orders, sale_orders, stock, tokens
 from api.routes.feeds import feed_router
+from api.routes.ops import ROUTERS as OPS_ROUTERS
 from api.security.auth import Guard
 from api.security.ratelimit import CLEANUP_SQL
 from core.logs import configure_logging
@@ -114,6 +115,8 @@ def create_app() -> FastAPI:
     # Webshop orders into Odoo: submission and status (webshop), dead letters (admin).
     app.include_router(sale_orders.router)
     app.include_router(sale_orders.admin)
+    for router in OPS_ROUTERS:  # lag, freshness, dead letters, replays, resyncs (admin)
+        app.include_router(router)
     install_openapi(app)
     return app
 

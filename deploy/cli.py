@@ -21,7 +21,6 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,6 +33,7 @@ from core.dsn import DsnError, redact, redact_text
 from core.dsn import parse as parse_dsn
 from core.logs import configure_logging
 from core.settings import Settings, get_settings
+from deploy.commands import command
 
 if TYPE_CHECKING:
     from deploy.preflight import PreflightFailed
@@ -69,7 +69,7 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="<command>")
     _add_up(commands, settings)
     _add_preflight(commands, settings)
-    verify = _command(
+    verify = command(
         commands,
         "verify",
         "compare the served prices and stock with what Odoo's rows give (exit 1 if they "
@@ -85,19 +85,6 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     )
     _add_token_commands(commands, settings)
     return parser
-
-
-def _command(
-    commands: Any, name: str, help: str, run: Callable[..., int]
-) -> argparse.ArgumentParser:
-    sub = commands.add_parser(
-        name,
-        help=help,
-        description=help[0].upper() + help[1:] + ".",
-        formatter_class=RichHelpFormatter,
-    )
-    sub.set_defaults(run=run)
-    return sub
 
 
 def _add_odoo_dsn(parser: argparse.ArgumentParser, settings: Settings) -> None:
@@ -116,7 +103,7 @@ def _add_odoo_dsn(parser: argparse.ArgumentParser, settings: Settings) -> None:
 
 
 def _add_up(commands: Any, settings: Settings) -> None:
-    up = _command(
+    up = command(
         commands,
         "up",
         "run the embedded stack in the foreground (PostgreSQL, broker, Debezium, processors, "
@@ -173,7 +160,7 @@ def _add_up(commands: Any, settings: Settings) -> None:
 
 
 def _add_preflight(commands: Any, settings: Settings) -> None:
-    preflight = _command(
+    preflight = command(
         commands,
         "preflight",
         "check what `atraxion up` checks before it starts (free ports; an existing Odoo "

@@ -1,0 +1,8 @@
+"""Operating the stack (scope ``admin``), under ``/api/v1/ops``: one module per concern,
+each with its ``router``; ``ROUTERS`` is what the app includes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+ROUTERS: list[APIRouter] = []
