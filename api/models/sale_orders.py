@@ -60,12 +60,32 @@ class AddressIn(_In):
         return code.upper()
 
 
+def _alone(field: str, others: tuple[str, ...]) -> dict[str, Any]:
+    return {"required": [field], "not": {"anyOf": [{"required": [o]} for o in others]}}
+
+
+_DETAILS = ("name", "email", "phone", "invoiceAddress", "deliveryAddress")
+
+
 class CustomerIn(_In):
     """One of: an Odoo partner by ``odooId`` alone; by ``externalId`` alone (its `ref`); or
     the customer's details (``name`` and ``email`` required, ``externalId`` optional), which
     the order sink matches by ``externalId``, else ``email``, and creates when neither
     matches. Addresses become the customer's invoice and delivery addresses (child partners
     of type `invoice` / `delivery`); without them the customer's own address is used."""
+
+    # The three forms in the OpenAPI document too, so clients can check them; the validator
+    # below is what the API enforces.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "oneOf": [
+                _alone("odooId", ("externalId", *_DETAILS)),
+                _alone("externalId", ("odooId", *_DETAILS)),
+                {"required": ["name", "email"], "not": {"required": ["odooId"]}},
+            ]
+        },
+    )
 
     odooId: OdooId | None = Field(default=None, description="`res_partner.id`")
     externalId: Text | None = Field(default=None, description="`res_partner.ref`")
@@ -77,20 +97,26 @@ class CustomerIn(_In):
 
     @model_validator(mode="after")
     def _one_form(self) -> CustomerIn:
-        details = (self.name, self.email, self.phone, self.invoiceAddress, self.deliveryAddress)
-        given_details = any(d is not None for d in details)
-        if self.odooId is not None:
-            if given_details or self.externalId is not None:
+        # A field counts as given when it is in the body, even as null: the same rule as the
+        # oneOf of the OpenAPI document.
+        given = self.model_fields_set
+        if "odooId" in given:
+            if given - {"odooId"} or self.odooId is None:
                 raise ValueError("odooId names an existing partner: give it alone")
-        elif given_details:
+        elif given & set(_DETAILS):
             if self.name is None or self.email is None:
                 raise ValueError("a new customer needs name and email")
-        elif self.externalId is None:
+        elif given != {"externalId"} or self.externalId is None:
             raise ValueError("give odooId, externalId, or the customer's name and email")
         return self
 
 
 class LineIn(_In):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"oneOf": [{"required": ["productId"]}, {"required": ["defaultCode"]}]},
+    )
+
     productId: OdooId | None = Field(default=None, description="`product_product.id`")
     defaultCode: Text | None = Field(default=None, description="`product_product.default_code`")
     quantity: float = Field(gt=0, le=1e9)
@@ -99,7 +125,8 @@ class LineIn(_In):
 
     @model_validator(mode="after")
     def _one_product(self) -> LineIn:
-        if (self.productId is None) == (self.defaultCode is None):
+        given = self.model_fields_set & {"productId", "defaultCode"}
+        if len(given) != 1 or (self.productId is None and self.defaultCode is None):
             raise ValueError("give productId or defaultCode (one of them)")
         return self
 

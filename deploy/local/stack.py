@@ -56,6 +56,7 @@ from deploy.local.run_record import RunRecord, stop_processes
 from deploy.odoo_demo import ensure_database, seed
 from deploy.preflight import Check, PreflightFailed
 from readmodel.migrate import derived_tables, migrate
+from readmodel.webshop_orders import forget_all
 from streams.kafka.topics import ensure_topics
 
 log = structlog.get_logger(__name__)
@@ -67,7 +68,7 @@ LOCAL_TOKENS = {"webshop": "local-webshop", "odoo": "local-odoo", "admin": "loca
 # is in memory, so losing it means a new capture (a new `atraxion up`), not a restart.
 RESTARTABLE = ("odoo_standin", "connect", "streams", "materializer", "order_sink", "api")
 # Children that write a liveness status file (streams/kafka/liveness.py).
-WATCHED = ("streams", "materializer")
+WATCHED = ("streams", "materializer", "order_sink")
 # A child that ran this long before failing starts its backoff again from 1 s.
 BACKOFF_RESET_AFTER_S = 300.0
 
@@ -123,6 +124,7 @@ class Stack:
         progress: StartProgress | None = None,
     ) -> None:
         self.reset_odoo = reset_odoo
+        self.reseeded = False  # the demo Odoo database was seeded by this run
         self.progress: StartProgress = progress or LogProgress()
         # A throwaway stack (tests, benchmarks) deletes its PostgreSQL data when it stops.
         self.throwaway = throwaway
@@ -478,6 +480,7 @@ class Stack:
         created = ensure_database(self.settings.odoo_dsn)
         if not (created or self.reset_odoo):
             return "kept from the last run (--reset-odoo re-seeds)"
+        self.reseeded = True
         done: dict[str, int] = {}
 
         def report(table: str, rows: int, _total: int) -> None:
@@ -520,6 +523,13 @@ class Stack:
             for table, _ddl in derived_tables():
                 conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(table)))
         migrate(self.settings.readmodel_dsn)
+        if self.reseeded:
+            # The webshop orders of the old demo data no longer exist in Odoo: their status
+            # (Odoo ids, names) would point at nothing, and a reference must be submittable
+            # again.
+            with psycopg.connect(self.settings.readmodel_dsn, autocommit=True) as conn:
+                forgotten = forget_all(conn)
+            log.info("webshop_orders.forgotten", orders=forgotten)
 
     def _start_broker(self) -> None:
         t = time.monotonic()

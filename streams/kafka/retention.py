@@ -29,6 +29,7 @@ from schemas.topics import (
     DOMAIN_TOPICS,
     WEBSHOP_ORDER_RESULTS_TOPIC,
     WEBSHOP_ORDERS_DEADLETTER_TOPIC,
+    WEBSHOP_ORDERS_TOPIC,
 )
 from streams.kafka.deadletter import DEADLETTER_TOPIC
 
@@ -59,13 +60,17 @@ class RetentionPolicy:
 
 def policy_for(topic: str, settings: Settings) -> RetentionPolicy:
     """Domain topics, table changelogs and webshop-order results (the latest per reference)
-    compact, dead letters keep, everything else (raw Debezium topics, re-key topics, the
-    webshop-orders queue) is deleted after the raw retention."""
+    compact; dead letters and the webshop-orders queue keep; everything else (raw Debezium
+    topics, re-key topics) is deleted after the raw retention.
+
+    The orders queue keeps: time-based deletion would drop an order the sink has not read
+    yet (the sink stopped longer than the retention), and on the embedded broker the API
+    produces into it while a rewrite re-creates the topics it shrinks."""
     if topic in DOMAIN_TOPICS or topic.endswith(CHANGELOG_SUFFIX):
         return RetentionPolicy("compact")
     if topic == WEBSHOP_ORDER_RESULTS_TOPIC:
         return RetentionPolicy("compact")
-    if topic in (DEADLETTER_TOPIC, WEBSHOP_ORDERS_DEADLETTER_TOPIC):
+    if topic in (DEADLETTER_TOPIC, WEBSHOP_ORDERS_DEADLETTER_TOPIC, WEBSHOP_ORDERS_TOPIC):
         return RetentionPolicy("keep")
     return RetentionPolicy(
         "delete", settings.raw_retention_ms, settings.raw_retention_bytes_per_partition
