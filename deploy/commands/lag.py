@@ -127,18 +127,29 @@ def _watch(probe: LagProbe, args: argparse.Namespace, settings: Settings, consol
                 print(LagOut.of(probe.measure(args.group, args.timeout)).model_dump_json())
                 sys.stdout.flush()
                 time.sleep(args.interval)
+        if not console.is_terminal:
+            # Output to a file or pipe: every measurement's table, one after the other (a
+            # live display would only show the last one).
+            while True:
+                console.print(_measured(probe, args, settings))
+                console.print()
+                time.sleep(args.interval)
         with Live(console=console, auto_refresh=False, screen=False) as live:
             while True:
-                try:
-                    shown: Any = lag_table(probe.measure(args.group, args.timeout), settings)
-                except (TimeoutError, KafkaException) as exc:
-                    # Keep watching: the broker may come back (a restart, a rewrite pause).
-                    shown = Text(f"broker did not answer: {exc}", style="red")
+                shown = _measured(probe, args, settings)
                 hint = Text(f"every {args.interval:g} s · Ctrl-C to stop", style="dim")
                 live.update(Group(shown, hint), refresh=True)
                 time.sleep(args.interval)
     except KeyboardInterrupt:
         return 0
+
+
+def _measured(probe: LagProbe, args: argparse.Namespace, settings: Settings) -> Table | Text:
+    try:
+        return lag_table(probe.measure(args.group, args.timeout), settings)
+    except (TimeoutError, KafkaException) as exc:
+        # Keep watching: the broker may come back (a restart, a rewrite pause).
+        return Text(f"the broker did not answer: {exc}", style="red")
 
 
 def lag_table(report: LagReport, settings: Settings) -> Table:

@@ -112,6 +112,11 @@ class LagProbe:
                     return last
             try:
                 result = self._measure(wanted, time.monotonic() + timeout)
+            except TimeoutError as exc:
+                self._close_clients()  # a broken client is not reused
+                raise TimeoutError(
+                    str(exc) or f"no answer from the broker within {timeout:g} s"
+                ) from exc
             except BaseException:
                 self._close_clients()  # a broken client is not reused
                 raise

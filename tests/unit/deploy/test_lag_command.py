@@ -57,3 +57,28 @@ def test_bad_interval_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     args = build_parser(Settings()).parse_args(["lag", "--interval", "0"])
     assert lag.run(args, Settings()) == 2
     assert "--interval" in capsys.readouterr().err
+
+
+def test_watch_into_a_pipe_prints_every_measurement_until_ctrl_c(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    measured = report({"g": {("atraxion.products", 0): 1}}, {("atraxion.products", 0): 4}, {}, NOW)
+
+    class Probe:
+        calls = 0
+
+        def measure(self, groups: object, timeout: float):  # type: ignore[no-untyped-def]
+            Probe.calls += 1
+            if Probe.calls == 2:
+                raise TimeoutError("no answer from the broker within 1 s")
+            if Probe.calls == 4:
+                raise KeyboardInterrupt
+            return measured
+
+    monkeypatch.setattr(lag.time, "sleep", lambda s: None)
+    args = build_parser(Settings()).parse_args(["lag", "--watch"])
+    console = Console(file=io.StringIO(), width=120, force_terminal=False)
+    assert lag._watch(Probe(), args, Settings(), console) == 0  # type: ignore[arg-type]
+    text = console.file.getvalue()  # type: ignore[attr-defined]
+    assert text.count("Consumer lag at") == 2
+    assert "the broker did not answer: no answer from the broker within 1 s" in text
