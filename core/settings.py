@@ -221,6 +221,19 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
 
+    # -- Lag and freshness (README "Lag and freshness") ------------------------------------
+    # Consumer groups whose lag is always reported, besides the processors' own
+    # (streams_app_id, materializer_group, order_sink_group) and every group the broker lists
+    # with offsets on the project's topics: e.g. another team's group, before it first commits.
+    lag_groups: list[str] = []
+    # One lag measurement (GET /api/v1/ops/lag, `atraxion lag`) gives up after this long;
+    # a /metrics scrape after lag_scrape_timeout_s (it then reports atraxion_consumer_lag_up 0).
+    lag_timeout_s: float = 10.0
+    lag_scrape_timeout_s: float = 5.0
+    # The API and the metrics serve a measurement this recent again instead of asking the
+    # broker (several ops pages, Prometheus and the CLI polling at once cost one measurement).
+    lag_cache_s: float = 2.0
+
     def _pg_url(self, db: str) -> str:
         auth = self.pg_user + (f":{self.pg_password}" if self.pg_password else "")
         return f"postgresql://{auth}@{self.pg_host}:{self.pg_port}/{db}"

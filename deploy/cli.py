@@ -34,6 +34,7 @@ from core.dsn import parse as parse_dsn
 from core.logs import configure_logging
 from core.settings import Settings, get_settings
 from deploy.commands import command
+from deploy.commands import lag as lag_command
 
 if TYPE_CHECKING:
     from deploy.preflight import PreflightFailed
@@ -84,6 +85,7 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
         help="differences to print per feed (default: %(default)s)",
     )
     _add_token_commands(commands, settings)
+    lag_command.register(commands, settings)
     return parser
 
 

@@ -73,7 +73,10 @@ def parse_change(
         before=before,
         after=after,
         position=position_of(source),
-        ts_ms=_ts_ms(envelope.get("ts_ms") or source.get("ts_ms") or 0),
+        # The commit time in Odoo's database (source.ts_ms), what freshness is measured from
+        # (README "Lag and freshness"); the envelope's ts_ms (when Debezium processed the
+        # change) only when the source block has none.
+        ts_ms=_ts_ms(source.get("ts_ms") or envelope.get("ts_ms") or 0),
     )
 
 

@@ -10,6 +10,7 @@ from schemas.entities import COMPUTED, ENTITIES, EXTERNAL_IDS
 from streams.kafka.liveness import Watchdog
 from streams.sinks.external_ids import external_id_sink
 from streams.sinks.feeds import feed_sink
+from streams.sinks.freshness import feed_freshness, record_freshness
 from streams.sinks.order_status import order_status_sink
 from streams.sinks.records import record_sink
 from streams.sinks.runner import SinkRunner
@@ -19,7 +20,11 @@ if __name__ == "__main__":
     settings = get_settings()
     migrate(settings.readmodel_dsn)
     group = settings.materializer_group
-    sinks = [*(feed_sink(e, settings) for e in ENTITIES), *(record_sink(c) for c in COMPUTED)]
+    # Each entity's sink also records its freshness (README "Lag and freshness").
+    sinks = [
+        *(feed_freshness(e, feed_sink(e, settings)) for e in ENTITIES),
+        *(record_freshness(c, record_sink(c)) for c in COMPUTED),
+    ]
     sinks.append(external_id_sink(EXTERNAL_IDS, settings))
     sinks.append(order_status_sink())
     runner = SinkRunner(sinks, settings, group, settings.readmodel_dsn)

@@ -6,3 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 ROUTERS: list[APIRouter] = []
+
+from api.routes.ops import freshness, lag  # noqa: E402  (README "Lag and freshness")
+
+ROUTERS += [lag.router, freshness.router]

@@ -77,7 +77,7 @@ def test_update_event_is_parsed() -> None:
         before=before,
         after=after,
         position=(24023128, 24023192),
-        ts_ms=1_700_000_000_123,
+        ts_ms=1_700_000_000_000,  # source.ts_ms: Odoo's commit
     )
     assert not change.is_delete
 
@@ -128,12 +128,15 @@ def test_table_comes_from_source() -> None:
     assert change.table == "product_product"
 
 
-def test_ts_ms_falls_back_to_source_then_zero() -> None:
+def test_ts_ms_is_the_source_commit_time_then_the_envelope_then_zero() -> None:
     env = envelope("c", None, {"id": 7})
-    del env["ts_ms"]
+    env["ts_ms"] = 1_700_000_000_999  # Debezium's processing time, after Odoo's commit
     change = parse_change(KEY, encode(env))
     assert change is not None and change.ts_ms == 1_700_000_000_000
     env["source"] = source(ts_ms=None)
+    change = parse_change(KEY, encode(env))
+    assert change is not None and change.ts_ms == 1_700_000_000_999
+    del env["ts_ms"]
     change = parse_change(KEY, encode(env))
     assert change is not None and change.ts_ms == 0
 
@@ -255,7 +258,8 @@ def test_non_integer_id_is_poison(bad_id: Any) -> None:
 @pytest.mark.parametrize("bad_ts", ["soon", {"t": 1}, [1]])
 def test_non_integer_ts_ms_is_poison(bad_ts: Any) -> None:
     with pytest.raises(PoisonEvent, match="ts_ms"):
-        parse_change(KEY, encode(envelope("u", None, {"id": 7}, ts_ms=bad_ts)))
+        env = envelope("u", None, {"id": 7}, source=source(ts_ms=bad_ts))
+        parse_change(KEY, encode(env))
 
 
 def test_event_without_lsn_is_poison() -> None:
