@@ -221,6 +221,10 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
 
+    # -- Metrics (README "Metrics"; core/metrics.py, api/metrics.py) --------------------------
+    # How often the connect worker reads Debezium's MBeans into the atraxion_debezium_* gauges.
+    metrics_debezium_interval_s: float = 2.0
+
     def _pg_url(self, db: str) -> str:
         auth = self.pg_user + (f":{self.pg_password}" if self.pg_password else "")
         return f"postgresql://{auth}@{self.pg_host}:{self.pg_port}/{db}"
