@@ -11,6 +11,7 @@ import structlog
 from fastapi import FastAPI
 from psycopg_pool import AsyncConnectionPool
 
+from api.metrics import install_metrics
 from api.middleware import BodySizeLimit, RateLimitHeaders
 from api.openapi import install_openapi
 from api.problems import install_problem_handlers
@@ -102,6 +103,7 @@ def create_app() -> FastAPI:
     install_problem_handlers(app)
     app.add_middleware(RateLimitHeaders)
     app.add_middleware(BodySizeLimit, max_bytes=settings.api_max_body_bytes)
+    install_metrics(app, settings)  # GET /metrics (admin) and request timing, outermost
     app.include_router(health.router)
     for entity in ENTITIES:
         app.include_router(feed_router(entity))

@@ -43,6 +43,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from connectors.debezium_metrics import DebeziumMetrics
 from connectors.publication import autocreate_mode
 from core.dsn import redact_text
 from core.settings import Settings, get_settings
@@ -498,6 +499,9 @@ def run(connector_file: Path, settings: Settings | None = None) -> int:
     except Exception as exc:
         emit("connect.start_failed", error=_java_str(exc))
         return EXIT_START_ERROR
+    # Debezium's MBeans -> the atraxion_debezium_* gauges (README "Metrics").
+    progress = DebeziumMetrics(settings.metrics_debezium_interval_s, emit)
+    progress.start()
 
     # Worker/herder start and the connector's validation talk to the broker and PostgreSQL and
     # can block for a minute (an unreachable broker): do them off the main thread so a signal
@@ -568,6 +572,7 @@ def run(connector_file: Path, settings: Settings | None = None) -> int:
         rc = EXIT_START_ERROR
     emit("connect.stopping", connector=worker.name, signal=received[0] if received else None, rc=rc)
     t_stop = time.monotonic()
+    progress.stop()
     # A stop request during start: once the herder exists, let the start finish (bounded) so it
     # can be stopped cleanly. Before that (e.g. still looking up the Kafka cluster id) nothing
     # runs that has offsets to flush, and start() checks stop_event before creating the connector.

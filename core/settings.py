@@ -233,6 +233,9 @@ class Settings(BaseSettings):
     # The API and the metrics serve a measurement this recent again instead of asking the
     # broker (several ops pages, Prometheus and the CLI polling at once cost one measurement).
     lag_cache_s: float = 2.0
+    # -- Metrics (README "Metrics"; core/metrics.py, api/metrics.py) --------------------------
+    # How often the connect worker reads Debezium's MBeans into the atraxion_debezium_* gauges.
+    metrics_debezium_interval_s: float = 2.0
 
     def _pg_url(self, db: str) -> str:
         auth = self.pg_user + (f":{self.pg_password}" if self.pg_password else "")

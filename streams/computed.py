@@ -39,6 +39,7 @@ import orjson
 import structlog
 from faust.types import EventT
 
+from core.metrics import EVENTS_OUT
 from core.settings import Settings
 from schemas.avro_codec import codec
 from schemas.entities import ComputedEntity
@@ -151,6 +152,7 @@ def register(app: faust.App, entity: ComputedEntity, settings: Settings) -> None
     avro = codec(entity.schema)
     out = app.topic(entity.topic)
     name = f"compute_{entity.name}"
+    published_out = EVENTS_OUT.labels(name)
 
     async def store_and_publish(event: EventT, applied: Applied) -> None:
         if applied.stored is None:
@@ -172,6 +174,7 @@ def register(app: faust.App, entity: ComputedEntity, settings: Settings) -> None
                 records += [r for k, r in published.items() if r is not None and k not in decided]
             for record in records:
                 await _publish(processor, out, avro.encode, subject, record)
+                published_out.inc()
             if count % CHUNK == 0:
                 await asyncio.sleep(0)
 

@@ -29,6 +29,7 @@ import orjson
 from cachetools import LRUCache
 from faust.types import EventT
 
+from core.metrics import EVENTS_OUT
 from core.settings import Settings
 from schemas.avro_codec import codec
 from schemas.documents import DocumentChange
@@ -106,6 +107,7 @@ def register(app: faust.App, entity: Entity, settings: Settings) -> None:
         return doc_id, None if saved is None else (saved, new_state), encoded
 
     processor = f"build_{entity.name}"
+    published_out = EVENTS_OUT.labels(processor)
 
     async def save_and_publish(
         event: EventT, built: tuple[int, StoredState | None, bytes | None]
@@ -116,6 +118,7 @@ def register(app: faust.App, entity: Entity, settings: Settings) -> None:
             parsed[doc_id] = new_state
         if published is not None:
             await out.send(key=str(doc_id).encode(), value=published)
+            published_out.inc()
 
     async def build_documents(stream: Any) -> None:
         await process_events(stream, processor, build, save_and_publish)
@@ -137,6 +140,7 @@ def _register_router(
     rekeyed = app.topic(topic, internal=True, partitions=settings.topic_partitions)
     parents = app.Table(f"{entity.name}-{child.field}-parents", default=None)
     processor = f"route_{entity.name}_{child.field}"
+    forwarded = EVENTS_OUT.labels(processor)
 
     def route(event: EventT) -> ChildRoute | None:
         change = parse_change(event.key, event.value, child.table.json_columns)
@@ -161,6 +165,7 @@ def _register_router(
             parents[routed.child] = routed.parent_id
         for key, value in routed.sends:
             await rekeyed.send(key=key, value=value, headers=event.headers)
+            forwarded.inc()
 
     async def route_children(stream: Any) -> None:
         await process_events(stream, processor, route, remember_and_forward)

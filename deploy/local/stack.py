@@ -46,6 +46,7 @@ from psycopg import sql
 
 from api.security.store import mint_tokens
 from core.dsn import redact
+from core.metrics import MULTIPROC_ENV, fresh_multiproc_dir, mark_dead
 from core.process_status import default_max_age, read_status, status_path, status_problem
 from core.settings import Settings
 from deploy import preflight
@@ -131,6 +132,9 @@ class Stack:
         self.replica_identity = replica_identity
         self.state_dir = settings.state_dir.resolve()
         self.log_dir = self.state_dir / "logs"
+        # Every child's Prometheus series (core/metrics.py), emptied at each start.
+        self.metrics_dir = self.state_dir / "metrics"
+        self._metrics_pids: dict[str, int] = {}  # child -> pid whose series files are live
         self.use_settings(settings.model_copy(update={"broker_flavor": self.broker_flavor}))
         self.children: dict[str, Child] = {}
         self.times = StartupTimes()
@@ -151,6 +155,7 @@ class Stack:
         self.settings = settings
         self.env = {**os.environ, **settings.as_env(), "PYTHONUNBUFFERED": "1"}
         self.env["ATRAXION_STATE_DIR"] = str(self.state_dir)
+        self.env[MULTIPROC_ENV] = str(self.metrics_dir)
 
     def start(self) -> None:
         """Preflight, then every child in order; PreflightFailed (nothing started, nothing
@@ -158,6 +163,7 @@ class Stack:
         began = time.monotonic()
         self.preflight()
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        fresh_multiproc_dir(self.metrics_dir)
         try:
             self.start_infrastructure()
             self.mint_tokens()
@@ -604,6 +610,11 @@ class Stack:
     def _on_child_start(self, child: Child) -> None:
         if child.pid is not None:
             self.run_record.child_started(child.name, child.pid, child.stop_signal)
+            # A restart: the previous process's live gauges go (its counters stay).
+            previous = self._metrics_pids.get(child.name)
+            if previous is not None and previous != child.pid:
+                mark_dead(previous, self.metrics_dir)
+            self._metrics_pids[child.name] = child.pid
 
     # -- what others need to know --------------------------------------------------------
 

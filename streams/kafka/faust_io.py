@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 
 import structlog
 
+from core.metrics import DEAD_LETTERS, EVENTS_IN, EVENTS_OUT
 from streams.kafka.deadletter import DEADLETTER_TOPIC, PoisonEvent, deadletter_headers
 
 log = structlog.get_logger(__name__)
@@ -66,12 +67,19 @@ async def process_events(
 ) -> None:
     """An agent's loop: for each event (read with ``noack``), ``step`` decides (dead-letter on
     failure), then ``effects(event, result)`` runs inside ``effects_of`` and the event is
-    acknowledged. A step that returns None has no effects; the event is acknowledged."""
+    acknowledged. A step that returns None has no effects; the event is acknowledged.
+    Counted in ``atraxion_events_in_total{processor}`` once handled."""
+    handled = EVENTS_IN.labels(processor)
+    # Every processor's series from the start, at 0 (a rate over a series that appears only
+    # with its first dead letter misses that one).
+    EVENTS_OUT.labels(processor)
+    DEAD_LETTERS.labels(processor)
     async for event in stream.noack().events():
         result = await run_step(event, processor, step)
         async with effects_of(event, processor):
             if result is not None:
                 await effects(event, result)
+        handled.inc()
 
 
 async def send_deadletter(event: Any, reason: str, processor: str) -> None:
@@ -91,6 +99,7 @@ async def send_deadletter(event: Any, reason: str, processor: str) -> None:
             offset=message.offset,
         ),
     )
+    DEAD_LETTERS.labels(processor).inc()
 
 
 def _origin(event: Any) -> dict[str, Any]:

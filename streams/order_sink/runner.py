@@ -38,6 +38,7 @@ import structlog
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
 from pydantic import ValidationError
 
+from core.metrics import DEAD_LETTERS, EVENTS_IN, EVENTS_OUT, SINK_BATCH_RECORDS
 from core.settings import Settings
 from schemas.topics import (
     WEBSHOP_ORDER_RESULTS_TOPIC,
@@ -63,6 +64,8 @@ from streams.order_sink.outcome import (
 from streams.order_sink.placing import place
 
 log = structlog.get_logger(__name__)
+# The series' label of this processor (core/metrics.py).
+PROCESSOR = "order_sink"
 T = TypeVar("T")
 TP = tuple[str, int]
 FETCH_MAX = 500
@@ -116,6 +119,8 @@ class OrderSink:
         self._stop = asyncio.Event()
         self._paused = False
         self._failure: BaseException | None = None
+        for series in (EVENTS_IN, EVENTS_OUT, DEAD_LETTERS):  # its series from the start, at 0
+            series.labels(PROCESSOR)
 
     # -- the loop ---------------------------------------------------------------------------
 
@@ -139,6 +144,8 @@ class OrderSink:
                     raise self._failure
                 await self._flow_control()
                 messages = await self._kafka_call(self.consumer.consume, FETCH_MAX, FETCH_WAIT_S)
+                if messages:
+                    SINK_BATCH_RECORDS.labels(PROCESSOR).observe(len(messages))
                 for message in messages:
                     error = message.error()
                     if error is not None:
@@ -266,6 +273,7 @@ class OrderSink:
             if self._failure is None:
                 self._failure = exc
             return
+        EVENTS_IN.labels(PROCESSOR).inc()
         progress = self.progress.get(tp)
         if progress is not None:
             progress.finish(message.offset())
@@ -350,6 +358,7 @@ class OrderSink:
             result.model_dump_json().encode(),
             key=result.reference.encode(),
         )
+        EVENTS_OUT.labels(PROCESSOR).inc()
 
     def _publish_soon(self, result: OrderResult) -> None:
         """A progress report: not waited for (the status only skips it if it is lost)."""
@@ -377,6 +386,7 @@ class OrderSink:
         await self.producer.send(
             WEBSHOP_ORDERS_DEADLETTER_TOPIC, message.value(), key=message.key(), headers=headers
         )
+        DEAD_LETTERS.labels(PROCESSOR).inc()
 
 
 def _ignore_result(future: asyncio.Future[Any]) -> None:

@@ -24,6 +24,7 @@ import psycopg
 import structlog
 from confluent_kafka import Consumer, KafkaError, Message, Producer, TopicPartition
 
+from core.metrics import DEAD_LETTERS, EVENTS_IN, EVENTS_OUT, SINK_BATCH_RECORDS, SINK_BATCH_SECONDS
 from core.settings import Settings
 from streams.kafka.clients import consumer_config, producer_config
 from streams.kafka.deadletter import DEADLETTER_TOPIC, PoisonEvent, deadletter_headers
@@ -46,9 +47,20 @@ class Sink(Generic[T]):
 
 class SinkRunner:
     def __init__(
-        self, sinks: Sequence[Sink[Any]], settings: Settings, group_id: str, dsn: str
+        self,
+        sinks: Sequence[Sink[Any]],
+        settings: Settings,
+        group_id: str,
+        dsn: str,
+        *,
+        process: str = "materializer",
     ) -> None:
         self.sinks = list(sinks)
+        # The ``sink`` label of the batch series (core/metrics.py).
+        self.batch_label = process
+        for sink in self.sinks:  # every sink's series from the start, at 0
+            for series in (EVENTS_IN, EVENTS_OUT, DEAD_LETTERS):
+                series.labels(sink.name)
         self.by_topic = {topic: sink for sink in self.sinks for topic in sink.topics}
         self.settings = settings
         self.dsn = dsn
@@ -93,6 +105,7 @@ class SinkRunner:
         return [first, *self.consumer.consume(self.batch_size - 1, timeout=0)]
 
     def process(self, messages: list[Message]) -> None:
+        started = time.perf_counter()
         decoded: list[Decoded] = []
         dead: list[tuple[Message, str]] = []
         for message in messages:
@@ -110,6 +123,30 @@ class SinkRunner:
             raise RuntimeError("dead letters not acknowledged; not committing")
         self.consumer.commit(offsets=_next_offsets(messages), asynchronous=False)
         log.debug("sink.committed", records=len(messages), dead=len(dead))
+        self._count(messages, dead, time.perf_counter() - started)
+
+    def _count(
+        self, messages: list[Message], dead: list[tuple[Message, str]], seconds: float
+    ) -> None:
+        """The batch's series, once it is committed: records in per sink, written (in
+        less dead) per sink, dead letters per sink, the batch's size and duration."""
+        counts: dict[str, int] = {}
+        for message in messages:
+            name = self.by_topic[message.topic()].name
+            counts[name] = counts.get(name, 0) + 1
+        dead_counts: dict[str, int] = {}
+        for message, _reason in dead:
+            name = self.by_topic[message.topic()].name
+            dead_counts[name] = dead_counts.get(name, 0) + 1
+        for name, count in counts.items():
+            EVENTS_IN.labels(name).inc(count)
+            written = count - dead_counts.get(name, 0)
+            if written:
+                EVENTS_OUT.labels(name).inc(written)
+        for name, count in dead_counts.items():
+            DEAD_LETTERS.labels(name).inc(count)
+        SINK_BATCH_RECORDS.labels(self.batch_label).observe(len(messages))
+        SINK_BATCH_SECONDS.labels(self.batch_label).observe(seconds)
 
     def _write(self, decoded: list[Decoded]) -> list[tuple[Message, str]]:
         if not decoded:
