@@ -5,4 +5,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-ROUTERS: list[APIRouter] = []
+from api.routes.ops import processes
+
+ROUTERS: list[APIRouter] = [
+    processes.router,
+]
