@@ -12,31 +12,19 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import struct
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
+from tests.chromium import chromium
 from tests.integration.stacks import RunningStack
 
 pytestmark = pytest.mark.integration
 
-# Debian's package, never Playwright's own download (`playwright install` is not used).
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",  # root in CI containers
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TOKEN_KEY = "atraxion.ops.token"
 WAIT_MS = 60_000  # how long to wait for the page to show something (never asserted on)
 # Panel -> (its endpoint, the rows it draws from that endpoint's data).
@@ -52,14 +40,8 @@ PANELS = {
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with chromium() as browser:
+        yield browser
 
 
 @pytest.fixture

@@ -9,27 +9,16 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Route, expect
 
 from api.routes.ops_page import FILES, STATIC, page_html
+from tests.chromium import chromium
 
 ORIGIN = "http://ops.test"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TOKEN = "atx_" + "a" * 43
 AT = "2026-11-27T17:00:00+00:00"
 
@@ -185,14 +174,8 @@ ANSWERS: dict[str, Any] = {
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with chromium() as browser:
+        yield browser
 
 
 Responder = Callable[[str, dict[str, str]], tuple[int, Any]]
@@ -234,7 +217,6 @@ def open_page(browser: Browser, respond: Responder) -> tuple[Page, list[str]]:
     page.goto("/ops")
     page.fill("#token", TOKEN)
     page.click("#login-submit")
-    expect(page.locator("#dashboard")).to_be_visible()
     return page, problems
 
 
@@ -248,6 +230,7 @@ def cells(page: Page, selector: str) -> list[str]:
 
 def test_every_panel_draws_its_contract(browser: Browser) -> None:
     page, problems = open_page(browser, contract)
+    expect(page.locator("#dashboard")).to_be_visible()
     for panel in ("lag", "freshness", "dead-letters", "resyncs", "replays", "verify"):
         expect(page.locator(f"#panel-{panel}")).to_have_attribute("data-state", "ok")
 
@@ -301,6 +284,7 @@ def test_missing_endpoints_and_errors_are_shown_per_panel(browser: Browser) -> N
         return contract(path, headers)
 
     page, problems = open_page(browser, respond)
+    expect(page.locator("#dashboard")).to_be_visible()
     lag = page.locator("#panel-lag")
     expect(lag).to_have_attribute("data-state", "unavailable")
     expect(lag.locator(".panel-status")).to_have_text("Not available (404)")
@@ -321,8 +305,11 @@ def test_a_token_refused_later_ends_the_session(browser: Browser) -> None:
             return 401, {"status": 401, "detail": "The token has been revoked."}
         return contract(path, headers)
 
+    # Logged in (the first answer), then out again by the first refresh's 401s.
     page, problems = open_page(browser, respond)
+    expect(page.locator("#login-note")).to_be_visible()
     expect(page.locator("#login")).to_be_visible()
+    expect(page.locator("#dashboard")).to_be_hidden()
     expect(page.locator("#login-note")).to_contain_text("refused (401)")
     expect(page.locator("#login-note")).to_contain_text("revoked")
     assert page.evaluate("sessionStorage.length") == 0
@@ -336,6 +323,7 @@ def test_a_rate_limited_panel_says_so(browser: Browser) -> None:
         return contract(path, headers)
 
     page, problems = open_page(browser, respond)
+    expect(page.locator("#dashboard")).to_be_visible()
     replays = page.locator("#panel-replays")
     expect(replays).to_have_attribute("data-state", "error")
     expect(replays.locator(".panel-status")).to_have_text(
