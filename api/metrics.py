@@ -41,6 +41,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import require_scope
 from api.openapi import PROTECTED
+from api.process_metrics import ProcessCollector
 from api.routes.ops.lag import shared_probe
 from core.metrics import API_REQUEST_SECONDS, multiproc_dir
 from core.settings import Settings, get_settings
@@ -105,6 +106,7 @@ COLLECTORS: list[Callable[[Settings], Collector]] = [
     # Lag shares the ops endpoint's probe: one set of broker clients, one cached measurement.
     lambda settings: ConsumerLagCollector(shared_probe, settings),
     lambda settings: FreshnessCollector(settings.readmodel_dsn),
+    lambda _settings: ProcessCollector(),
 ]
 
 

@@ -236,6 +236,10 @@ class Settings(BaseSettings):
     # -- Metrics (README "Metrics"; core/metrics.py, api/metrics.py) --------------------------
     # How often the connect worker reads Debezium's MBeans into the atraxion_debezium_* gauges.
     metrics_debezium_interval_s: float = 2.0
+    # Ops page (api/routes/ops_page.py, README "Ops page"): the page polls the admin
+    # endpoints every this many seconds, 7 requests per refresh against the admin token's
+    # rate limit (ATRAXION_RATE_LIMIT_ADMIN, 120/60 by default: one page at 5 s uses 84/min).
+    ops_page_refresh_s: float = Field(default=5.0, ge=1.0)
 
     def _pg_url(self, db: str) -> str:
         auth = self.pg_user + (f":{self.pg_password}" if self.pg_password else "")

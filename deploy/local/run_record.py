@@ -20,27 +20,10 @@ from pathlib import Path
 import psutil
 import structlog
 
+# The record's format and its reading are core's: GET /api/v1/ops/processes reads it too.
+from core.stack_processes import RUN_RECORD_FILE, RecordedProcess, recorded_process
+
 log = structlog.get_logger(__name__)
-# psutil's create_time and the one recorded come from the same clock; this absorbs rounding.
-_SAME_START_S = 1.0
-
-
-@dataclass(frozen=True)
-class RecordedProcess:
-    name: str
-    pid: int
-    started: float  # psutil create_time, epoch seconds
-    stop_signal: int = signal.SIGTERM
-
-    def running(self) -> psutil.Process | None:
-        """The process, if it still runs and is the one recorded."""
-        try:
-            proc = psutil.Process(self.pid)
-            if abs(proc.create_time() - self.started) > _SAME_START_S:
-                return None
-            return None if proc.status() == psutil.STATUS_ZOMBIE else proc
-        except psutil.Error:
-            return None
 
 
 @dataclass(frozen=True)
@@ -51,7 +34,7 @@ class Leftovers:
 
 class RunRecord:
     def __init__(self, state_dir: Path) -> None:
-        self.path = state_dir / "run.json"
+        self.path = state_dir / RUN_RECORD_FILE
         self._children: dict[str, RecordedProcess] = {}
         self._supervisor: RecordedProcess | None = None
 
@@ -61,8 +44,8 @@ class RunRecord:
             data = json.loads(self.path.read_text())
         except (FileNotFoundError, ValueError):
             return Leftovers(None, [])
-        supervisor = _recorded(data.get("supervisor"))
-        children = [_recorded(c) for c in data.get("children", {}).values()]
+        supervisor = recorded_process(data.get("supervisor"))
+        children = [recorded_process(c) for c in data.get("children", {}).values()]
         return Leftovers(
             supervisor if supervisor and supervisor.running() else None,
             [c for c in children if c and c.running()],
@@ -80,7 +63,10 @@ class RunRecord:
             started = psutil.Process(pid).create_time()
         except psutil.Error:
             return  # exited at once; nothing to stop later
-        self._children[name] = RecordedProcess(name, pid, started, int(stop_signal))
+        # Starts are counted per run (claim() begins at none): restarts = starts - 1.
+        previous = self._children.get(name)
+        starts = previous.starts + 1 if previous else 1
+        self._children[name] = RecordedProcess(name, pid, started, int(stop_signal), starts)
         self._write()
 
     def release(self) -> None:
@@ -89,7 +75,13 @@ class RunRecord:
 
     def _write(self) -> None:
         def entry(p: RecordedProcess) -> dict[str, object]:
-            return {"name": p.name, "pid": p.pid, "started": p.started, "signal": p.stop_signal}
+            return {
+                "name": p.name,
+                "pid": p.pid,
+                "started": p.started,
+                "signal": p.stop_signal,
+                "starts": p.starts,
+            }
 
         data = {
             "supervisor": entry(self._supervisor) if self._supervisor else None,
@@ -128,17 +120,3 @@ def _signal(proc: psutil.Process, signum: int) -> None:
         proc.send_signal(signum)
     except psutil.NoSuchProcess:
         return  # already gone
-
-
-def _recorded(entry: object) -> RecordedProcess | None:
-    if not isinstance(entry, dict):
-        return None
-    try:
-        return RecordedProcess(
-            str(entry["name"]),
-            int(entry["pid"]),
-            float(entry["started"]),
-            int(entry.get("signal", signal.SIGTERM)),
-        )
-    except (KeyError, TypeError, ValueError):
-        return None

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-ROUTERS: list[APIRouter] = []
+from api.routes.ops import freshness, lag, processes
 
-from api.routes.ops import freshness, lag  # noqa: E402  (README "Lag and freshness")
-
-ROUTERS += [lag.router, freshness.router]
+ROUTERS: list[APIRouter] = [
+    lag.router,  # README "Lag and freshness"
+    freshness.router,
+    processes.router,  # README "Ops page"
+]

@@ -104,3 +104,16 @@ def test_a_process_that_ignores_its_signal_is_killed(tmp_path: Path, sleepers: l
     stop_processes([recorded], grace=0.5)
     assert not psutil.pid_exists(stubborn.pid)
     assert time.monotonic() - began >= 0.5  # it outlived its signal: killed after the grace
+
+
+def test_starts_are_counted_per_run(tmp_path: Path, sleepers: list) -> None:
+    record = RunRecord(tmp_path)
+    record.claim()
+    for _ in range(3):  # started, then started again twice (restarts)
+        record.child_started("streams", _sleeper(sleepers).pid, signal.SIGTERM)
+    record.child_started("api", _sleeper(sleepers).pid, signal.SIGINT)
+    children = json.loads((tmp_path / "run.json").read_text())["children"]
+    assert children["streams"]["starts"] == 3 and children["api"]["starts"] == 1
+    record.claim()  # a new run counts from nothing
+    record.child_started("streams", _sleeper(sleepers).pid, signal.SIGTERM)
+    assert json.loads((tmp_path / "run.json").read_text())["children"]["streams"]["starts"] == 1
