@@ -221,6 +221,15 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
 
+    # Dead letters (README "Dead letters"; api/dead_letters.py). The metrics collector reads
+    # the dead-letter topics at most once per ttl (a scrape in between gets the last counts).
+    dead_letters_metrics_ttl_s: float = 30.0
+    # The longest a read of the dead-letter topics (to their log ends) or of one letter takes
+    # before the request fails (503).
+    dead_letters_read_timeout_s: float = 30.0
+    # How long a re-drive waits for the broker to acknowledge each re-driven record.
+    dead_letters_redrive_timeout_s: float = 10.0
+
     def _pg_url(self, db: str) -> str:
         auth = self.pg_user + (f":{self.pg_password}" if self.pg_password else "")
         return f"postgresql://{auth}@{self.pg_host}:{self.pg_port}/{db}"

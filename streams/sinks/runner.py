@@ -177,6 +177,7 @@ class SinkRunner:
                 topic=message.topic(),
                 partition=message.partition(),
                 offset=message.offset(),
+                inherited=message.headers(),
             ),
         )
 

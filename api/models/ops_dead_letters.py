@@ -1,0 +1,201 @@
+"""Dead letters as the ops endpoints show them (api/routes/ops/dead_letters.py), and the
+bodies of a re-drive or a purge: ``{"ids": [...]}`` or ``{"filter": {...}}``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from api.dead_letters import Entry
+from streams.kafka.dead_letter_records import (
+    LetterFilter,
+    StateFilter,
+    decoded_key,
+    decoded_value,
+    header_text,
+)
+
+MAX_IDS = 1000
+
+
+class DeadLetterItem(BaseModel):
+    id: str = Field(description="Opaque, stable: topic, partition, offset and timestamp")
+    deadLetterTopic: str
+    partition: int
+    offset: int
+    processor: str
+    reason: str
+    reasonClass: str = Field(description="The reason without its particulars (what counts)")
+    sourceTopic: str | None
+    sourcePartition: int | None
+    sourceOffset: int | None
+    key: str | None = Field(description="UTF-8, else `base64:<bytes>`")
+    at: datetime = Field(description="When the processor gave up on the record")
+    state: Literal["open", "redriving", "redriven", "purged"]
+    redriveCount: int = Field(description="Re-drives of the record before this letter")
+    redrivenTo: dict[str, Any] | None = Field(
+        description="This letter's re-drive: {topic, partition, offset, redriveCount, at, by}"
+    )
+    valueBytes: int
+
+    @classmethod
+    def of(cls, entry: Entry) -> DeadLetterItem:
+        letter, stored = entry.letter, entry.stored
+        redriven = None
+        if stored is not None and stored.redriven_at is not None:
+            redriven = {
+                "topic": stored.redrive_topic,
+                "partition": stored.redrive_partition,
+                "offset": stored.redrive_offset,
+                "redriveCount": stored.redrive_count,
+                "at": stored.redriven_at.isoformat(),
+                "by": stored.actor,
+            }
+        return cls(
+            id=letter.id.encode(),
+            deadLetterTopic=letter.id.topic,
+            partition=letter.id.partition,
+            offset=letter.id.offset,
+            processor=letter.processor,
+            reason=letter.reason,
+            reasonClass=letter.reason_class,
+            sourceTopic=letter.source_topic,
+            sourcePartition=letter.source_partition,
+            sourceOffset=letter.source_offset,
+            key=decoded_key(letter.key),
+            at=datetime.fromtimestamp(letter.at_ms / 1000, UTC),
+            state=entry.state,
+            redriveCount=letter.redrive_count,
+            redrivenTo=redriven,
+            valueBytes=letter.value_size,
+        )
+
+
+class DeadLetterList(BaseModel):
+    items: list[DeadLetterItem]
+    next: str | None = Field(description="Pass as `cursor` for the next page; null: the last")
+    countsByReason: dict[str, int] = Field(
+        description="Per reason class, every letter matching the other filters"
+    )
+    total: int = Field(description="Letters matching every filter")
+
+
+class Header(BaseModel):
+    name: str
+    value: str | None = Field(description="UTF-8, else `base64:<bytes>`")
+
+
+class DeadLetterDetail(DeadLetterItem):
+    valueEncoding: Literal["json", "text", "base64", "null"]
+    value: Any = Field(description="Parsed JSON, text, or base64 of the raw bytes")
+    headers: list[Header]
+
+    @classmethod
+    def with_value(cls, entry: Entry, value: bytes | None) -> DeadLetterDetail:
+        encoding, decoded = decoded_value(value)
+        return cls(
+            **DeadLetterItem.of(entry).model_dump(),
+            valueEncoding=encoding,  # type: ignore[arg-type]
+            value=decoded,
+            headers=[Header(name=n, value=header_text(v)) for n, v in entry.letter.headers],
+        )
+
+
+class LetterFilterIn(BaseModel):
+    """Letters matching every field given."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    processor: str | None = Field(None, min_length=1, examples=["build_products"])
+    reason: str | None = Field(
+        None, min_length=1, description="A reason class, or part of the reason (any case)"
+    )
+    since: datetime | None = Field(None, description="At or after (ISO 8601 with offset)")
+    until: datetime | None = Field(None, description="Before")
+    topic: str | None = Field(None, min_length=1, description="The dead-letter topic")
+    sourceTopic: str | None = Field(None, min_length=1)
+    state: StateFilter | None = Field(
+        None, description="Default: `open` for a re-drive, `visible` (not purged) otherwise"
+    )
+
+    @field_validator("since", "until")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("give a time zone offset (e.g. 2026-11-27T09:00:00Z)")
+        return value
+
+    @field_validator("until")
+    @classmethod
+    def _after_since(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        since = info.data.get("since")
+        if value is not None and since is not None and value <= since:
+            raise ValueError("must be after since")
+        return value
+
+    def to_filter(self, default_state: StateFilter) -> LetterFilter:
+        return LetterFilter(
+            processor=self.processor,
+            reason=self.reason,
+            since_ms=_ms(self.since),
+            until_ms=_ms(self.until),
+            topic=self.topic,
+            source_topic=self.sourceTopic,
+            state=self.state or default_state,
+        )
+
+
+def _ms(value: datetime | None) -> int | None:
+    return None if value is None else int(value.timestamp() * 1000)
+
+
+class Selection(BaseModel):
+    """Exactly one of ``ids`` (at most 1000) and ``filter``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ids: list[str] | None = Field(None, min_length=1, max_length=MAX_IDS)
+    filter: LetterFilterIn | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Selection:
+        if (self.ids is None) == (self.filter is None):
+            raise ValueError("give either ids or filter")
+        return self
+
+
+class RedriveIn(Selection):
+    force: bool = Field(
+        False, description="Re-drive letters re-driven (or interrupted) before, again"
+    )
+
+
+class Redriven(BaseModel):
+    ids: list[str] = Field(description="The letters of one failed record, re-driven together")
+    topic: str
+    partition: int | None
+    offset: int | None = Field(description="Of the re-driven record; null via the order path")
+    redriveCount: int
+
+
+class Skipped(BaseModel):
+    id: str
+    why: str
+
+
+class Failed(BaseModel):
+    id: str
+    error: str
+
+
+class RedriveOut(BaseModel):
+    redriven: list[Redriven]
+    skipped: list[Skipped]
+    failed: list[Failed]
+
+
+class PurgeOut(BaseModel):
+    purged: list[str]
+    skipped: list[Skipped]

@@ -1,0 +1,182 @@
+"""Reading the dead-letter topics (the broker side of streams/kafka/dead_letter_records.py).
+
+``DeadLetterLog`` keeps the metadata of every letter in memory and reads only what was added
+since its last read: the dead-letter topics keep every record (retention ``keep``, never
+rewritten by the embedded stack), so a read from offset 0 each time would grow without end.
+It reads up to the true log end (on Tansu the high watermark of a fetch, streams/kafka/tansu.py;
+ListOffsets there is short of it). When a partition's log end is below what was read, or the
+last record read is no longer what it was (a topic deleted and created again, the embedded
+broker restarted), that partition is read again from its start.
+
+Values are not kept (one letter can hold a megabyte): ``fetch`` reads one record again.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from confluent_kafka import Consumer, KafkaError, Message, TopicPartition
+
+from core.settings import Settings
+from schemas.topics import WEBSHOP_ORDERS_DEADLETTER_TOPIC
+from streams.kafka import tansu
+from streams.kafka.clients import consumer_config
+from streams.kafka.dead_letter_records import DeadLetter, LetterId, letter_of
+from streams.kafka.deadletter import DEADLETTER_TOPIC
+
+DEAD_LETTER_TOPICS: tuple[str, ...] = (DEADLETTER_TOPIC, WEBSHOP_ORDERS_DEADLETTER_TOPIC)
+TP = tuple[str, int]
+
+
+@dataclass
+class _Partition:
+    letters: list[DeadLetter]
+    next_offset: int  # the next offset to read
+
+
+def letter_from(message: Message) -> DeadLetter:
+    _kind, timestamp = message.timestamp()
+    return letter_of(
+        message.topic(),
+        message.partition(),
+        message.offset(),
+        timestamp,
+        message.key(),
+        message.value(),
+        message.headers(),
+    )
+
+
+class DeadLetterLog:
+    """Every letter of ``topics``; thread-safe (one read at a time)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        topics: Sequence[str] = DEAD_LETTER_TOPICS,
+        *,
+        timeout: float = 30.0,
+    ) -> None:
+        self.settings = settings
+        self.topics = list(topics)
+        self.timeout = timeout
+        self._partitions: dict[TP, _Partition] = {}
+        self._lock = threading.Lock()
+
+    def letters(self) -> list[DeadLetter]:
+        """Every letter, read up to the log ends as they are now (blocking: call it from a
+        thread in async code)."""
+        with self._lock:
+            consumer = self._consumer()
+            try:
+                self._refresh(consumer)
+            finally:
+                consumer.close()
+            return [letter for part in self._partitions.values() for letter in part.letters]
+
+    def fetch(self, letter_id: LetterId) -> tuple[DeadLetter, bytes | None] | None:
+        """The letter ``letter_id`` names and its value, or None if the topic holds no such
+        record (gone with its topic, or another record at that offset now)."""
+        consumer = self._consumer()
+        try:
+            tp = TopicPartition(letter_id.topic, letter_id.partition, letter_id.offset)
+            consumer.assign([tp])
+            deadline = time.monotonic() + self.timeout
+            while time.monotonic() < deadline:
+                message = consumer.poll(0.2)
+                if message is None:
+                    continue
+                error = message.error()
+                if error is not None:
+                    if error.code() == KafkaError._PARTITION_EOF:
+                        return None
+                    if error.code() in (
+                        KafkaError.UNKNOWN_TOPIC_OR_PART,
+                        KafkaError._UNKNOWN_TOPIC,
+                    ):
+                        return None
+                    continue
+                if message.offset() != letter_id.offset:
+                    return None  # that offset is gone (deleted records): another record
+                letter = letter_from(message)
+                return (letter, message.value()) if letter.id == letter_id else None
+            raise TimeoutError(f"no answer for {letter_id} within {self.timeout:.0f}s")
+        finally:
+            consumer.close()
+
+    def _consumer(self) -> Consumer:
+        config = consumer_config(self.settings, f"atraxion-dead-letters-{uuid.uuid4().hex}")
+        config.update({"enable.partition.eof": True, "auto.offset.reset": "earliest"})
+        return Consumer(config)
+
+    def _refresh(self, consumer: Consumer) -> None:
+        metadata = consumer.list_topics(timeout=self.timeout)
+        partitions: list[TP] = []
+        for topic in self.topics:
+            meta = metadata.topics.get(topic)
+            if meta is not None and meta.error is None:
+                partitions += [(topic, p) for p in sorted(meta.partitions)]
+        for gone in set(self._partitions) - set(partitions):
+            del self._partitions[gone]
+        if not partitions:
+            return
+        ends = self._log_ends(consumer, partitions)
+        starts: dict[TP, int] = {}
+        for tp in partitions:
+            part = self._partitions.setdefault(tp, _Partition([], 0))
+            end = ends[tp]
+            if end < part.next_offset:  # shorter than what was read: a new life of the topic
+                part.letters, part.next_offset = [], 0
+            if end > part.next_offset:
+                # From the last letter read, to check that it is still there (same id).
+                starts[tp] = part.letters[-1].id.offset if part.letters else part.next_offset
+        if starts:
+            self._read(consumer, starts, ends)
+
+    def _log_ends(self, consumer: Consumer, partitions: list[TP]) -> dict[TP, int]:
+        if self.settings.broker_flavor == "tansu":
+            return tansu.log_end_offsets(
+                self.settings.kafka_bootstrap, partitions, timeout=self.timeout
+            )
+        return {
+            (t, p): consumer.get_watermark_offsets(
+                TopicPartition(t, p), timeout=self.timeout, cached=False
+            )[1]
+            for t, p in partitions
+        }
+
+    def _read(self, consumer: Consumer, starts: dict[TP, int], ends: dict[TP, int]) -> None:
+        consumer.assign([TopicPartition(t, p, offset) for (t, p), offset in starts.items()])
+        pending = set(starts)
+        checking = {tp for tp in starts if self._partitions[tp].letters}
+        deadline = time.monotonic() + self.timeout
+        while pending:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"dead letters not read to their end: {sorted(pending)}")
+            for message in consumer.consume(500, timeout=0.2):
+                tp = (message.topic(), message.partition())
+                if tp not in pending:
+                    continue
+                error = message.error()
+                if error is not None:
+                    if error.code() == KafkaError._PARTITION_EOF:
+                        pending.discard(tp)
+                    continue
+                part = self._partitions[tp]
+                letter = letter_from(message)
+                if tp in checking:
+                    checking.discard(tp)
+                    if letter.id != part.letters[-1].id:  # not the record read last time
+                        part.letters, part.next_offset = [], 0
+                        consumer.seek(TopicPartition(*tp, 0))
+                        continue
+                    part.next_offset = message.offset() + 1
+                else:
+                    part.letters.append(letter)
+                    part.next_offset = message.offset() + 1
+                if part.next_offset >= ends[tp]:
+                    pending.discard(tp)
