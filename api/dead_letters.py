@@ -164,16 +164,15 @@ class DeadLetterOps:
         wanted: LetterFilter | None,
     ) -> tuple[list[Entry], list[DeadLetter]]:
         """(the letters named by ``ids`` or matching ``wanted``, every letter read). Raises
-        BadLetterId, UnknownLetters (naming every unknown id)."""
+        UnknownLetters naming every id that names no letter."""
         letters = await self.letters()
         states = await store.states(conn)
         if ids is not None:
-            parsed = {LetterId.decode(i) for i in ids}  # BadLetterId first, for every id
-            by_id = {one.id: one for one in letters}
-            unknown = [i for i in ids if LetterId.decode(i) not in by_id]
+            by_id = {one.id.encode(): one for one in letters}
+            unknown = [i for i in ids if i not in by_id]  # a malformed id names no letter
             if unknown:
                 raise UnknownLetters(unknown)
-            chosen = [by_id[i] for i in sorted(parsed)]
+            chosen = sorted({by_id[i] for i in ids}, key=lambda one: one.id)
         else:
             assert wanted is not None
             chosen = [one for one in letters if wanted.matches(one, state_of(one, states))]
@@ -226,8 +225,9 @@ class DeadLetterOps:
         states = await store.states(conn) if len(claimed) < len(ids) else {}
         for letter in group.letters:
             if letter.id.encode() not in claimed:
-                why = f"{state_of(letter, states)} already"
-                report.skipped.append(_skip(letter, why + ("" if force else " (force: again)")))
+                state = state_of(letter, states)
+                hint = "" if force or state == "purged" else " (force re-drives it again)"
+                report.skipped.append(_skip(letter, f"{state} already{hint}"))
         if not claimed:
             return
         mine = [i for i in ids if i in claimed]

@@ -4,12 +4,13 @@ bodies of a re-drive or a purge: ``{"ids": [...]}`` or ``{"filter": {...}}``."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from api.dead_letters import Entry
 from streams.kafka.dead_letter_records import (
+    ID_PATTERN,
     LetterFilter,
     StateFilter,
     decoded_key,
@@ -113,7 +114,9 @@ class LetterFilterIn(BaseModel):
         None, min_length=1, description="A reason class, or part of the reason (any case)"
     )
     since: datetime | None = Field(None, description="At or after (ISO 8601 with offset)")
-    until: datetime | None = Field(None, description="Before")
+    until: datetime | None = Field(
+        None, description="Before (at or before `since`: an empty window, nothing matches)"
+    )
     topic: str | None = Field(None, min_length=1, description="The dead-letter topic")
     sourceTopic: str | None = Field(None, min_length=1)
     state: StateFilter | None = Field(
@@ -125,14 +128,6 @@ class LetterFilterIn(BaseModel):
     def _aware(cls, value: datetime | None) -> datetime | None:
         if value is not None and value.tzinfo is None:
             raise ValueError("give a time zone offset (e.g. 2026-11-27T09:00:00Z)")
-        return value
-
-    @field_validator("until")
-    @classmethod
-    def _after_since(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
-        since = info.data.get("since")
-        if value is not None and since is not None and value <= since:
-            raise ValueError("must be after since")
         return value
 
     def to_filter(self, default_state: StateFilter) -> LetterFilter:
@@ -151,12 +146,19 @@ def _ms(value: datetime | None) -> int | None:
     return None if value is None else int(value.timestamp() * 1000)
 
 
+LetterIdIn = Annotated[str, Field(pattern=ID_PATTERN, description="A letter's `id`")]
+
+
 class Selection(BaseModel):
-    """Exactly one of ``ids`` (at most 1000) and ``filter``."""
+    """Exactly one of ``ids`` (at most 1000) and ``filter`` (``{}``: every letter)."""
 
-    model_config = ConfigDict(extra="forbid")
+    # The schema says "exactly one" too, so that clients (and contract tests) know it.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"oneOf": [{"required": ["ids"]}, {"required": ["filter"]}]},
+    )
 
-    ids: list[str] | None = Field(None, min_length=1, max_length=MAX_IDS)
+    ids: list[LetterIdIn] | None = Field(None, min_length=1, max_length=MAX_IDS)
     filter: LetterFilterIn | None = None
 
     @model_validator(mode="after")

@@ -140,6 +140,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 topic=args.topic,
                 state=args.state,
             ).to_filter(args.state)
+            since, until = wanted.since_ms, wanted.until_ms
+            if since is not None and until is not None and until <= since:
+                raise ValueError("--until must be after --since")
         except (ValueError, ValidationError) as exc:
             print(f"atraxion dead-letters {args.action}: {exc}", file=sys.stderr)
             return 2

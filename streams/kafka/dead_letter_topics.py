@@ -81,8 +81,16 @@ class DeadLetterLog:
     def fetch(self, letter_id: LetterId) -> tuple[DeadLetter, bytes | None] | None:
         """The letter ``letter_id`` names and its value, or None if the topic holds no such
         record (gone with its topic, or another record at that offset now)."""
+        if letter_id.topic not in self.topics:  # an id naming any other topic reads nothing
+            return None
         consumer = self._consumer()
         try:
+            where = (letter_id.topic, letter_id.partition)
+            meta = consumer.list_topics(timeout=self.timeout).topics.get(letter_id.topic)
+            if meta is None or meta.error is not None or letter_id.partition not in meta.partitions:
+                return None
+            if letter_id.offset >= self._log_ends(consumer, [where])[where]:
+                return None  # past the end: offsets from another life of the topic
             tp = TopicPartition(letter_id.topic, letter_id.partition, letter_id.offset)
             consumer.assign([tp])
             deadline = time.monotonic() + self.timeout

@@ -159,10 +159,17 @@ def test_pages_go_newest_first_and_a_cursor_survives_new_letters() -> None:
     assert page(ordered, None, 5) == (ordered, None)
 
 
-def test_a_cursor_from_elsewhere_is_refused() -> None:
-    for text in ("nope", base64.urlsafe_b64encode(b'["x", "y"]').decode()):
+def test_a_cursor_from_elsewhere_is_refused_any_position_is_one() -> None:
+    for text in ("nope", "1~t~0~1", "x~t~0~1~2", "1~a b~0~1~2"):
         with pytest.raises(BadCursor):
             decode_cursor(text)
+    assert decode_cursor("5~atraxion.deadletter~0~3~-1") == (
+        5,
+        LetterId("atraxion.deadletter", 0, 3, -1),
+    )
+    # A position no letter has pages on all the same.
+    letters = newest_first([letter(n, at_ms=1_000 * n) for n in range(3)])
+    assert [one.id.offset for one in page(letters, "1500~zzz~0~0~0", 5)[0]] == [1, 0]
 
 
 def test_counts_are_per_reason_class_most_first() -> None:
