@@ -191,17 +191,36 @@ class DeadLetterOps:
         progress: Callable[[int, int], None] | None = None,
     ) -> RedriveReport:
         """Re-drive the letters ``ids`` names, or that ``wanted`` matches (module docstring).
-        ``progress(done, total)`` after each failed record."""
+        ``progress(done, total)`` as failed records are sent (or fail)."""
         entries, every = await self.select(conn, ids, wanted)
         report = RedriveReport()
-        groups, lost = redrive_groups(e.letter for e in entries)
+        found, lost = redrive_groups(e.letter for e in entries)
         for letter in lost:
             report.skipped.append(_skip(letter, "no dlq.source.* headers: source unknown"))
-        total = len(groups)
-        for done, group in enumerate(groups, start=1):
-            await self._redrive_group(conn, producer, siblings(group, every), actor, force, report)
-            if progress is not None:
-                progress(done, total)
+        groups = [siblings(group, every) for group in found]
+        every_id = [letter.id.encode() for group in groups for letter in group.letters]
+        claimed = await store.claim(conn, every_id, actor, force=force) if every_id else set()
+        states = await store.states(conn) if len(claimed) < len(every_id) else {}
+        work: list[tuple[RedriveGroup, list[str]]] = []
+        for group in groups:
+            for letter in group.letters:
+                if letter.id.encode() not in claimed:
+                    state = state_of(letter, states)
+                    hint = "" if force or state == "purged" else " (force re-drives it again)"
+                    report.skipped.append(_skip(letter, f"{state} already{hint}"))
+            mine = [one.id.encode() for one in group.letters if one.id.encode() in claimed]
+            if mine:
+                work.append((group, mine))
+        tally = _Tally(len(work), progress)
+        plain: list[tuple[RedriveGroup, list[str]]] = []
+        for group, mine in work:
+            if await self._is_order(conn, group):
+                await self._redrive_order(conn, producer, group, mine, report)
+                tally.add()
+            else:
+                plain.append((group, mine))
+        if plain:
+            await self._redrive_plain(conn, producer, plain, report, tally)
         log.info(
             "dead_letters.redriven",
             actor=actor,
@@ -211,38 +230,99 @@ class DeadLetterOps:
         )
         return report
 
-    async def _redrive_group(
+    async def _is_order(self, conn: AsyncConnection[Any], group: RedriveGroup) -> bool:
+        """A letter of an order the API accepted (its reference is in the read model)."""
+        first = group.first
+        if first.id.topic != WEBSHOP_ORDERS_DEADLETTER_TOPIC or first.key is None:
+            return False
+        reference = first.key.decode("utf-8", "replace")
+        return await webshop_orders.state(conn, reference) is not None
+
+    async def _redrive_order(
         self,
         conn: AsyncConnection[Any],
         producer: Any,
         group: RedriveGroup,
-        actor: str,
-        force: bool,
+        mine: list[str],
         report: RedriveReport,
     ) -> None:
-        ids = [letter.id.encode() for letter in group.letters]
-        claimed = await store.claim(conn, ids, actor, force=force)
-        states = await store.states(conn) if len(claimed) < len(ids) else {}
-        for letter in group.letters:
-            if letter.id.encode() not in claimed:
-                state = state_of(letter, states)
-                hint = "" if force or state == "purged" else " (force re-drives it again)"
-                report.skipped.append(_skip(letter, f"{state} already{hint}"))
-        if not claimed:
-            return
-        mine = [i for i in ids if i in claimed]
+        """Through the order path, which keeps the orders' idempotency (api/order_queue.py)."""
+        reference = (group.first.key or b"").decode("utf-8", "replace")
         try:
-            where = await self._produce(conn, producer, group)
+            redriven = await redrive_orders(
+                producer, conn, reference, self.settings.dead_letters_redrive_timeout_s
+            )
         except Exception as exc:
-            await store.release(conn, mine)
-            log.warning("dead_letters.redrive_failed", ids=mine, error=str(exc))
-            report.failed += [{"id": i, "error": f"{type(exc).__name__}: {exc}"} for i in mine]
+            await self._failed(conn, mine, exc, report)
             return
-        if isinstance(where, str):  # nothing sent: why
+        if not redriven:
+            order = await webshop_orders.state(conn, reference)
+            status = order.status if order is not None else "gone"
             await store.release(conn, mine)
-            report.skipped += [{"id": i, "why": where} for i in mine]
+            report.skipped += [
+                {"id": i, "why": f"order {reference} is {status} in Odoo already"} for i in mine
+            ]
             return
-        topic, partition, offset, count = where
+        await self._redriven(
+            conn, report, mine, group.source[0], None, None, redriven[0].generation
+        )
+
+    async def _redrive_plain(
+        self,
+        conn: AsyncConnection[Any],
+        producer: Any,
+        work: list[tuple[RedriveGroup, list[str]]],
+        report: RedriveReport,
+        tally: _Tally,
+    ) -> None:
+        """Every record again to its source topic and partition: values read in one pass,
+        every send queued, then the acknowledgements awaited together."""
+        values = await asyncio.to_thread(self.log.values, [g.first.id for g, _ in work])
+        timeout = self.settings.dead_letters_redrive_timeout_s
+        sends: list[tuple[RedriveGroup, list[str], Any]] = []
+        for group, mine in work:
+            first = group.first
+            if first.id not in values:
+                error = LookupError(f"{first.id.encode()} is no longer on {first.id.topic}")
+                await self._failed(conn, mine, error, report)
+                tally.add()
+                continue
+            topic, partition, _offset = group.source
+            try:
+                sent = producer.send(
+                    topic,
+                    values[first.id],
+                    key=first.key,
+                    headers=redrive_headers(first),
+                    partition=partition,
+                )
+            except BufferError as exc:
+                await self._failed(conn, mine, exc, report)
+                tally.add()
+                continue
+            sends.append((group, mine, asyncio.ensure_future(tally.on(sent, timeout))))
+        for group, mine, pending in sends:
+            try:
+                message = await pending
+            except Exception as exc:
+                await self._failed(conn, mine, exc, report)
+                continue
+            count = group.first.redrive_count + 1
+            topic = group.source[0]
+            await self._redriven(
+                conn, report, mine, topic, message.partition(), message.offset(), count
+            )
+
+    async def _redriven(
+        self,
+        conn: AsyncConnection[Any],
+        report: RedriveReport,
+        mine: list[str],
+        topic: str,
+        partition: int | None,
+        offset: int | None,
+        count: int,
+    ) -> None:
         await store.redriven(conn, mine, topic, partition, offset, count)
         report.redriven.append(
             {
@@ -254,32 +334,12 @@ class DeadLetterOps:
             }
         )
 
-    async def _produce(
-        self, conn: AsyncConnection[Any], producer: Any, group: RedriveGroup
-    ) -> tuple[str, int | None, int | None, int] | str:
-        """Send the group's record again: (topic, partition, offset, redrive count), or why
-        nothing was sent."""
-        first = group.first
-        if first.id.topic == WEBSHOP_ORDERS_DEADLETTER_TOPIC and first.key is not None:
-            reference = first.key.decode("utf-8", "replace")
-            order = await webshop_orders.state(conn, reference)
-            if order is not None:  # an order the API accepted: its own path keeps idempotency
-                redriven = await redrive_orders(
-                    producer, conn, reference, self.settings.dead_letters_redrive_timeout_s
-                )
-                if not redriven:
-                    return f"order {reference} is {order.status} in Odoo already"
-                return group.source[0], None, None, redriven[0].generation
-        found = await asyncio.to_thread(self.log.fetch, first.id)
-        if found is None:
-            raise LookupError(f"{first.id.encode()} is no longer on {first.id.topic}")
-        _letter, value = found
-        topic, partition, _offset = group.source
-        sent = producer.send(
-            topic, value, key=first.key, headers=redrive_headers(first), partition=partition
-        )
-        message = await asyncio.wait_for(sent, self.settings.dead_letters_redrive_timeout_s)
-        return topic, message.partition(), message.offset(), first.redrive_count + 1
+    async def _failed(
+        self, conn: AsyncConnection[Any], mine: list[str], exc: BaseException, report: RedriveReport
+    ) -> None:
+        await store.release(conn, mine)
+        log.warning("dead_letters.redrive_failed", ids=mine, error=str(exc))
+        report.failed += [{"id": i, "error": f"{type(exc).__name__}: {exc}"} for i in mine]
 
     async def purge(
         self,
@@ -302,6 +362,26 @@ class DeadLetterOps:
         ]
         log.info("dead_letters.purged", actor=actor, purged=len(report.purged))
         return report
+
+
+class _Tally:
+    """Progress of a re-drive: ``progress(done, total)`` as records are finished."""
+
+    def __init__(self, total: int, progress: Callable[[int, int], None] | None) -> None:
+        self.total = total
+        self.done = 0
+        self.progress = progress
+
+    def add(self) -> None:
+        self.done += 1
+        if self.progress is not None:
+            self.progress(self.done, self.total)
+
+    async def on(self, sent: Any, timeout: float) -> Any:
+        try:
+            return await asyncio.wait_for(sent, timeout)
+        finally:
+            self.add()
 
 
 def _skip(letter: DeadLetter, why: str) -> dict[str, Any]:

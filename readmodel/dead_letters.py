@@ -86,7 +86,9 @@ async def claim(
     """Claim ``ids`` for a re-drive; returns those claimed (the others are re-driven or being
     re-driven already, or purged)."""
     async with conn.cursor(row_factory=tuple_row) as cur:
-        await cur.execute(CLAIM_SQL, {"ids": list(ids), "actor": actor, "force": force})
+        # Each id once: ON CONFLICT DO UPDATE cannot touch one row twice in a statement.
+        unique = list(dict.fromkeys(ids))
+        await cur.execute(CLAIM_SQL, {"ids": unique, "actor": actor, "force": force})
         return {row[0] for row in await cur.fetchall()}
 
 
@@ -117,5 +119,5 @@ async def release(conn: AsyncConnection[Any], ids: Sequence[str]) -> None:
 async def purge(conn: AsyncConnection[Any], ids: Sequence[str], actor: str) -> set[str]:
     """Mark ``ids`` purged, except those being re-driven right now; returns those purged."""
     async with conn.cursor(row_factory=tuple_row) as cur:
-        await cur.execute(PURGE_SQL, {"ids": list(ids), "actor": actor})
+        await cur.execute(PURGE_SQL, {"ids": list(dict.fromkeys(ids)), "actor": actor})
         return {row[0] for row in await cur.fetchall()}

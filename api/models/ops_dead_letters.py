@@ -3,10 +3,19 @@ bodies of a re-drive or a purge: ``{"ids": [...]}`` or ``{"filter": {...}}``."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    field_validator,
+    model_validator,
+)
 
 from api.dead_letters import Entry
 from streams.kafka.dead_letter_records import (
@@ -19,6 +28,22 @@ from streams.kafka.dead_letter_records import (
 )
 
 MAX_IDS = 1000
+_RFC3339 = re.compile(
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$"
+)
+
+
+def _rfc3339(value: Any) -> Any:
+    """OpenAPI's ``date-time``: RFC 3339 with an offset (pydantic alone would also take Unix
+    timestamps, dates and times without an offset)."""
+    if value is None or isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _RFC3339.match(value):
+        raise ValueError("not an RFC 3339 date-time with offset, e.g. 2026-11-27T09:00:00Z")
+    return value
+
+
+When = Annotated[datetime | None, BeforeValidator(_rfc3339)]
 
 
 class DeadLetterItem(BaseModel):
@@ -113,8 +138,8 @@ class LetterFilterIn(BaseModel):
     reason: str | None = Field(
         None, min_length=1, description="A reason class, or part of the reason (any case)"
     )
-    since: datetime | None = Field(None, description="At or after (ISO 8601 with offset)")
-    until: datetime | None = Field(
+    since: When = Field(None, description="At or after (RFC 3339 with offset)")
+    until: When = Field(
         None, description="Before (at or before `since`: an empty window, nothing matches)"
     )
     topic: str | None = Field(None, min_length=1, description="The dead-letter topic")
@@ -158,8 +183,9 @@ class Selection(BaseModel):
         json_schema_extra={"oneOf": [{"required": ["ids"]}, {"required": ["filter"]}]},
     )
 
-    ids: list[LetterIdIn] | None = Field(None, min_length=1, max_length=MAX_IDS)
-    filter: LetterFilterIn | None = None
+    # Not nullable in the schema: absent, not null (the default is never validated).
+    ids: list[LetterIdIn] = Field(None, min_length=1, max_length=MAX_IDS)  # type: ignore[assignment]
+    filter: LetterFilterIn = Field(None)  # type: ignore[assignment]
 
     @model_validator(mode="after")
     def _one(self) -> Selection:
@@ -169,7 +195,7 @@ class Selection(BaseModel):
 
 
 class RedriveIn(Selection):
-    force: bool = Field(
+    force: StrictBool = Field(
         False, description="Re-drive letters re-driven (or interrupted) before, again"
     )
 

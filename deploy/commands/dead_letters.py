@@ -214,7 +214,8 @@ async def _list(ops: Any, conn: Any, args: argparse.Namespace, wanted: Any) -> i
         return 0
     console = Console()
     table = Table(title=f"Dead letters: {body.total} matching, newest first")
-    for column in ("id", "at (UTC)", "processor", "reason", "source", "key", "state"):
+    table.add_column("id", overflow="fold", min_width=20)
+    for column in ("at (UTC)", "processor", "reason", "source", "key", "state"):
         table.add_column(column, overflow="fold")
     for item in body.items:
         source = f"{item.sourceTopic}[{item.sourcePartition}]@{item.sourceOffset}"
@@ -223,9 +224,9 @@ async def _list(ops: Any, conn: Any, args: argparse.Namespace, wanted: Any) -> i
             item.id,
             item.at.strftime("%Y-%m-%d %H:%M:%S"),
             item.processor,
-            item.reason[:120],
+            item.reason if len(item.reason) <= 80 else item.reason[:79] + "…",
             source,
-            (item.key or "")[:40],
+            (item.key or "")[:30],
             state,
         )
     console.print(table)

@@ -1,12 +1,14 @@
 """Reading the dead-letter topics (the broker side of streams/kafka/dead_letter_records.py).
 
 ``DeadLetterLog`` keeps the metadata of every letter in memory and reads only what was added
-since its last read: the dead-letter topics keep every record (retention ``keep``, never
-rewritten by the embedded stack), so a read from offset 0 each time would grow without end.
-It reads up to the true log end (on Tansu the high watermark of a fetch, streams/kafka/tansu.py;
-ListOffsets there is short of it). When a partition's log end is below what was read, or the
-last record read is no longer what it was (a topic deleted and created again, the embedded
-broker restarted), that partition is read again from its start.
+since its last read:
+the dead-letter topics keep every record (retention ``keep``, never rewritten by the embedded
+stack), so a read from offset 0 each time would grow without end. Each read goes on until the
+partition EOF, which librdkafka reports at the high watermark of a Fetch response: the true
+log end on Tansu too (its ListOffsets answer is short of it, streams/kafka/tansu.py). A read
+starts again at the last letter read, to check it is still the same record; when it is not,
+or the partition ends before it (a topic deleted and created again, the embedded broker
+restarted), that partition is read again from its start.
 
 Values are not kept (one letter can hold a megabyte): ``fetch`` reads one record again.
 """
@@ -116,6 +118,43 @@ class DeadLetterLog:
         finally:
             consumer.close()
 
+    def values(self, wanted: Sequence[LetterId]) -> dict[LetterId, bytes | None]:
+        """The values of the letters ``wanted`` names that are still there, in one pass per
+        partition (from the lowest wanted offset to the highest)."""
+        ranges: dict[TP, tuple[int, int]] = {}
+        for letter_id in wanted:
+            if letter_id.topic in self.topics:
+                tp = (letter_id.topic, letter_id.partition)
+                low, high = ranges.get(tp, (letter_id.offset, letter_id.offset))
+                ranges[tp] = (min(low, letter_id.offset), max(high, letter_id.offset))
+        found: dict[LetterId, bytes | None] = {}
+        if not ranges:
+            return found
+        want = set(wanted)
+        consumer = self._consumer()
+        try:
+            consumer.assign([TopicPartition(t, p, low) for (t, p), (low, _) in ranges.items()])
+            pending = set(ranges)
+            deadline = time.monotonic() + self.timeout
+            while pending:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"dead letters not read in time: {sorted(pending)}")
+                for message in consumer.consume(500, timeout=0.2):
+                    tp = (message.topic(), message.partition())
+                    error = message.error()
+                    if error is not None:
+                        if error.code() == KafkaError._PARTITION_EOF:
+                            pending.discard(tp)
+                        continue
+                    letter = letter_from(message)
+                    if letter.id in want:
+                        found[letter.id] = message.value()
+                    if tp in ranges and message.offset() >= ranges[tp][1]:
+                        pending.discard(tp)
+            return found
+        finally:
+            consumer.close()
+
     def _consumer(self) -> Consumer:
         config = consumer_config(self.settings, f"atraxion-dead-letters-{uuid.uuid4().hex}")
         config.update({"enable.partition.eof": True, "auto.offset.reset": "earliest"})
@@ -130,20 +169,16 @@ class DeadLetterLog:
                 partitions += [(topic, p) for p in sorted(meta.partitions)]
         for gone in set(self._partitions) - set(partitions):
             del self._partitions[gone]
-        if not partitions:
-            return
-        ends = self._log_ends(consumer, partitions)
         starts: dict[TP, int] = {}
         for tp in partitions:
             part = self._partitions.setdefault(tp, _Partition([], 0))
-            end = ends[tp]
-            if end < part.next_offset:  # shorter than what was read: a new life of the topic
-                part.letters, part.next_offset = [], 0
-            if end > part.next_offset:
-                # From the last letter read, to check that it is still there (same id).
-                starts[tp] = part.letters[-1].id.offset if part.letters else part.next_offset
-        if starts:
-            self._read(consumer, starts, ends)
+            # From the last letter read, to check that it is still there (same id).
+            starts[tp] = part.letters[-1].id.offset if part.letters else part.next_offset
+        while starts:
+            renewed = self._read(consumer, starts)
+            for tp in renewed:
+                self._partitions[tp] = _Partition([], 0)
+            starts = dict.fromkeys(renewed, 0)
 
     def _log_ends(self, consumer: Consumer, partitions: list[TP]) -> dict[TP, int]:
         if self.settings.broker_flavor == "tansu":
@@ -157,34 +192,42 @@ class DeadLetterLog:
             for t, p in partitions
         }
 
-    def _read(self, consumer: Consumer, starts: dict[TP, int], ends: dict[TP, int]) -> None:
+    def _read(self, consumer: Consumer, starts: dict[TP, int]) -> set[TP]:
+        """Read each partition from its start to the end its fetches report (the partition
+        EOF: that end is the high watermark of a Fetch response, right on Tansu too, unlike
+        ListOffsets). Returns the partitions to read again from 0: the last letter read is
+        no longer there (a new life of the topic)."""
         consumer.assign([TopicPartition(t, p, offset) for (t, p), offset in starts.items()])
         pending = set(starts)
         checking = {tp for tp in starts if self._partitions[tp].letters}
+        renewed: set[TP] = set()
         deadline = time.monotonic() + self.timeout
-        while pending:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"dead letters not read to their end: {sorted(pending)}")
-            for message in consumer.consume(500, timeout=0.2):
-                tp = (message.topic(), message.partition())
-                if tp not in pending:
-                    continue
-                error = message.error()
-                if error is not None:
-                    if error.code() == KafkaError._PARTITION_EOF:
-                        pending.discard(tp)
-                    continue
-                part = self._partitions[tp]
-                letter = letter_from(message)
-                if tp in checking:
-                    checking.discard(tp)
-                    if letter.id != part.letters[-1].id:  # not the record read last time
-                        part.letters, part.next_offset = [], 0
-                        consumer.seek(TopicPartition(*tp, 0))
+        try:
+            while pending:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"dead letters not read to their end: {sorted(pending)}")
+                for message in consumer.consume(500, timeout=0.2):
+                    tp = (message.topic(), message.partition())
+                    if tp not in pending:
                         continue
+                    error = message.error()
+                    if error is not None:
+                        if error.code() == KafkaError._PARTITION_EOF:
+                            pending.discard(tp)
+                            if tp in checking:  # the end came before the last letter read
+                                renewed.add(tp)
+                        continue
+                    part = self._partitions[tp]
+                    letter = letter_from(message)
+                    if tp in checking:
+                        checking.discard(tp)
+                        if letter.id != part.letters[-1].id:  # not the record read last time
+                            pending.discard(tp)
+                            renewed.add(tp)
+                            continue
+                    else:
+                        part.letters.append(letter)
                     part.next_offset = message.offset() + 1
-                else:
-                    part.letters.append(letter)
-                    part.next_offset = message.offset() + 1
-                if part.next_offset >= ends[tp]:
-                    pending.discard(tp)
+        finally:
+            consumer.unassign()
+        return renewed

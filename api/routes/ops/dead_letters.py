@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
 from typing import Annotated, Any
 
 import structlog
@@ -21,6 +20,7 @@ from confluent_kafka import KafkaException
 from fastapi import APIRouter, Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
+from starlette.convertors import Convertor, register_url_convertor
 
 from api.dead_letters import DeadLetterOps, UnknownLetters
 from api.deps import AdminToken, DbConn, require_scope
@@ -33,6 +33,7 @@ from api.models.ops_dead_letters import (
     RedriveIn,
     RedriveOut,
     Selection,
+    When,
 )
 from api.openapi import PROTECTED, problem_responses
 from api.problems import PROBLEM_TYPES, ApiProblem
@@ -42,6 +43,23 @@ from streams.kafka.dead_letter_records import CURSOR_PATTERN, BadCursor, BadLett
 log = structlog.get_logger(__name__)
 PATH = "/api/v1/ops/dead-letters"
 RETRY_AFTER_S = 5
+
+
+class LetterIdConvertor(Convertor[str]):
+    """A letter id in a path (base64url), never the word of an action beside it: so that
+    ``/dead-letters/redrive`` belongs to the POST alone (its ``Allow`` says POST) and is not
+    also the GET of a letter called "redrive" (no id is: ids decode to topic:partition:...)."""
+
+    regex = r"(?!(?:redrive|purge)$)[A-Za-z0-9_-]+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("dead_letter_id", LetterIdConvertor())
 
 router = APIRouter(
     prefix=PATH,
@@ -92,8 +110,8 @@ async def list_dead_letters(
     reason: Annotated[
         str | None, Query(min_length=1, description="A reason class, or part of the reason")
     ] = None,
-    since: Annotated[datetime | None, Query(description="At or after (ISO 8601, offset)")] = None,
-    until: Annotated[datetime | None, Query(description="Before (ISO 8601, offset)")] = None,
+    since: Annotated[When, Query(description="At or after (RFC 3339 with offset)")] = None,
+    until: Annotated[When, Query(description="Before (RFC 3339 with offset)")] = None,
     state: Annotated[
         StateFilter, Query(description="`visible` (default): all but purged; `all`")
     ] = "visible",
@@ -126,7 +144,7 @@ async def list_dead_letters(
 
 
 @router.get(
-    "/{letter_id}",
+    "/{letter_id:dead_letter_id}",
     response_model=DeadLetterDetail,
     responses={**problem_responses(404), **UNAVAILABLE},
     name="get_dead_letter",

@@ -50,6 +50,9 @@ class MemoryLog:
     def letters(self) -> list[DeadLetter]:
         return list(self.by_id.values())
 
+    def values(self, wanted: list[LetterId]) -> dict[LetterId, bytes | None]:
+        return {i: b"\x00x" for i in wanted if i in self.by_id}
+
     def fetch(self, letter_id: LetterId) -> tuple[DeadLetter, bytes | None] | None:
         one = self.by_id.get(letter_id)
         return None if one is None else (one, b"\x00x")
@@ -164,7 +167,9 @@ def _fields(response: Any) -> list[str]:
 
 def test_list_newest_first_with_counts_and_a_cursor(world: Any) -> None:
     client, _, _ = world
-    body = client.get(PATH, params={"limit": 2}).json()
+    response = client.get(PATH, params={"limit": 2})
+    assert response.status_code == 200, response.text
+    body = response.json()
     assert [i["offset"] for i in body["items"]] == [2, 1]
     assert body["countsByReason"] == {"value is not JSON": 2, "rejected by the read model": 1}
     assert body["total"] == 3
@@ -196,6 +201,7 @@ def test_bad_filters_are_422_naming_the_field(world: Any) -> None:
     client, _, _ = world
     assert _fields(client.get(PATH, params={"since": "yesterday"})) == ["query.since"]
     assert _fields(client.get(PATH, params={"since": "2026-01-01T00:00:00"})) == ["query.since"]
+    assert _fields(client.get(PATH, params={"until": "0.5"})) == ["query.until"]  # no epoch
     window = {"since": "2026-01-02T00:00:00Z", "until": "2026-01-01T00:00:00Z"}
     assert client.get(PATH, params=window).json()["items"] == []  # an empty window
     assert _fields(client.get(PATH, params={"state": "gone"})) == ["query.state"]
@@ -207,10 +213,21 @@ def test_bad_filters_are_422_naming_the_field(world: Any) -> None:
     assert _fields(client.post(redrive, json={"ids": ["not an id!"]})) == ["body.ids.0"]
     assert _fields(client.post(redrive, json={"ids": []})) == ["body.ids"]
     assert _fields(client.post(redrive, json={"filter": {"since": "x"}})) == ["body.filter.since"]
+    assert _fields(client.post(redrive, json={"filter": {"until": 5}})) == ["body.filter.until"]
     assert _fields(client.post(redrive, json={"filter": {"colour": "x"}})) == ["body.filter.colour"]
     assert _fields(client.post(redrive, json={})) == ["body"]
+    assert _fields(client.post(redrive, json={"filter": None})) == ["body.filter"]
+    assert _fields(client.post(redrive, json={"filter": {}, "force": 0})) == ["body.force"]
     both = {"ids": [LETTERS[0].id.encode()], "filter": {}}
     assert _fields(client.post(f"{PATH}/purge", json=both)) == ["body"]
+
+
+def test_the_action_paths_are_not_letter_ids(world: Any) -> None:
+    client, _, _ = world
+    for action in ("redrive", "purge"):
+        response = client.get(f"{PATH}/{action}")
+        assert response.status_code == 405
+        assert response.headers["allow"] == "POST"
 
 
 def test_an_unknown_id_is_404(world: Any) -> None:
