@@ -39,6 +39,7 @@ from psycopg import sql
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.dead_letters import DeadLetterCollector
 from api.deps import require_scope
 from api.openapi import PROTECTED
 from api.process_metrics import ProcessCollector
@@ -107,6 +108,7 @@ COLLECTORS: list[Callable[[Settings], Collector]] = [
     lambda settings: ConsumerLagCollector(shared_probe, settings),
     lambda settings: FreshnessCollector(settings.readmodel_dsn),
     lambda _settings: ProcessCollector(),
+    DeadLetterCollector,
 ]
 
 

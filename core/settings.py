@@ -240,6 +240,14 @@ class Settings(BaseSettings):
     # endpoints every this many seconds, 7 requests per refresh against the admin token's
     # rate limit (ATRAXION_RATE_LIMIT_ADMIN, 120/60 by default: one page at 5 s uses 84/min).
     ops_page_refresh_s: float = Field(default=5.0, ge=1.0)
+    # Dead letters (README "Dead letters"; api/dead_letters.py). The metrics collector reads
+    # the dead-letter topics at most once per ttl (a scrape in between gets the last counts).
+    dead_letters_metrics_ttl_s: float = 30.0
+    # The longest a read of the dead-letter topics (to their log ends) or of one letter takes
+    # before the request fails (503).
+    dead_letters_read_timeout_s: float = 30.0
+    # How long a re-drive waits for the broker to acknowledge each re-driven record.
+    dead_letters_redrive_timeout_s: float = 10.0
 
     def _pg_url(self, db: str) -> str:
         auth = self.pg_user + (f":{self.pg_password}" if self.pg_password else "")

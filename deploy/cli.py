@@ -33,7 +33,7 @@ from core.dsn import DsnError, redact, redact_text
 from core.dsn import parse as parse_dsn
 from core.logs import configure_logging
 from core.settings import Settings, get_settings
-from deploy.commands import command
+from deploy.commands import command, dead_letters
 from deploy.commands import lag as lag_command
 
 if TYPE_CHECKING:
@@ -86,6 +86,7 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     )
     _add_token_commands(commands, settings)
     lag_command.register(commands, settings)
+    dead_letters.register(commands, settings)
     return parser
 
 

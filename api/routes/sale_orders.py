@@ -6,6 +6,8 @@
   POST /api/v1/sale-orders/dead-letters/redrive            send every failed order again
   POST /api/v1/sale-orders/dead-letters/{reference}/redrive   send one again
 
+Re-drives share api/order_queue.py with the dead-letter operations (/api/v1/ops/dead-letters).
+
 A submission is checked (body, then what it names in the Odoo database: api/order_checks.py),
 recorded in the read model (``webshop_order``, keyed by reference), produced to
 ``atraxion.webshop-orders`` keyed by reference, and answered 202 once the broker acknowledged
@@ -20,21 +22,18 @@ a re-drive or a redelivery never creates a second one.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import structlog
-from confluent_kafka import KafkaException
 from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
 from api.deps import DbConn, require_scope
 from api.models.sale_orders import (
-    MAX_BATCH,
     REFERENCE_PATTERN,
     SUBMISSION_TAGS,
     BatchAccepted,
@@ -56,11 +55,11 @@ from api.order_checks import (
     to_record,
     wanted,
 )
+from api.order_queue import OrdersNotQueued, queue_orders, redrive_orders
 from api.problems import PROBLEM_TYPES, ApiProblem
 from core.settings import get_settings
 from readmodel import webshop_orders as store
-from schemas.topics import WEBSHOP_ORDERS_TOPIC
-from schemas.webshop_orders import record_value
+from readmodel.webshop_orders import Redriven
 
 log = structlog.get_logger(__name__)
 PATH = "/api/v1/sale-orders"
@@ -185,35 +184,39 @@ async def _catalog(request: Request, orders: Sequence[OrderIn]) -> Catalog:
 async def _produce(
     request: Request, conn: DbConn, orders: Sequence[tuple[str, int, dict[str, Any]]]
 ) -> None:
-    """Send (reference, generation, record) to the orders topic; returns once the broker
-    acknowledged every one and the read model knows it. 503 otherwise (the orders stay
-    accepted but unsent: repeating the request sends them)."""
-    if not orders:
-        return
-    producer = request.app.state.order_producer
-    timeout = get_settings().order_submit_timeout_s
+    """Send (reference, generation, record) to the orders topic (api/order_queue.py); 503
+    when the broker did not acknowledge them (the orders stay accepted but unsent: repeating
+    the request sends them)."""
     try:
-        sends = [
-            producer.send(
-                WEBSHOP_ORDERS_TOPIC,
-                record_value(record, generation),
-                key=reference.encode(),
-            )
-            for reference, generation, record in orders
-        ]
-        await asyncio.wait_for(asyncio.gather(*sends), timeout)
-    except (BufferError, KafkaException, TimeoutError) as exc:
+        await queue_orders(
+            request.app.state.order_producer, conn, orders, get_settings().order_submit_timeout_s
+        )
+    except OrdersNotQueued as exc:
         log.warning("api.order_not_produced", references=[o[0] for o in orders], error=str(exc))
-        raise ApiProblem(
-            503,
-            "The order could not be queued for Odoo; submit it again (the same reference "
-            "and content are accepted once).",
-            type_=PROBLEM_TYPES + "unavailable",
-            headers={"Retry-After": str(RETRY_AFTER_S)},
-        ) from None
-    await store.mark_produced(
-        conn, [(reference, generation) for reference, generation, _ in orders]
+        raise _unavailable() from None
+
+
+def _unavailable() -> ApiProblem:
+    return ApiProblem(
+        503,
+        "The order could not be queued for Odoo; submit it again (the same reference "
+        "and content are accepted once).",
+        type_=PROBLEM_TYPES + "unavailable",
+        headers={"Retry-After": str(RETRY_AFTER_S)},
     )
+
+
+async def _redrive(request: Request, conn: DbConn, reference: str | None) -> list[Redriven]:
+    try:
+        return await redrive_orders(
+            request.app.state.order_producer,
+            conn,
+            reference,
+            get_settings().order_submit_timeout_s,
+        )
+    except OrdersNotQueued as exc:
+        log.warning("api.order_not_produced", reference=reference, error=str(exc))
+        raise _unavailable() from None
 
 
 @router.get(
@@ -275,10 +278,7 @@ async def list_dead_letters(
 async def redrive_all(request: Request, conn: DbConn) -> BatchAccepted:
     """Send every failed order to Odoo again (their status is `accepted` again). The sink
     finds an order it created before, so a re-drive never duplicates one."""
-    redriven = await store.redrive(conn, None)
-    for start in range(0, len(redriven), MAX_BATCH * 10):
-        chunk = redriven[start : start + MAX_BATCH * 10]
-        await _produce(request, conn, [(r.reference, r.generation, r.record) for r in chunk])
+    redriven = await _redrive(request, conn, None)
     log.info("api.orders_redriven", references=[r.reference for r in redriven])
     return BatchAccepted(orders=[_accepted(r.reference) for r in redriven])
 
@@ -298,7 +298,7 @@ async def redrive_all(request: Request, conn: DbConn) -> BatchAccepted:
 async def redrive_one(request: Request, conn: DbConn, reference: ReferencePath) -> OrderAccepted:
     """Send one order to Odoo again: a failed one, or one that never reached the sink
     (`accepted` or `sending` for long, e.g. after the embedded broker was restarted)."""
-    redriven = await store.redrive(conn, reference)
+    redriven = await _redrive(request, conn, reference)
     if not redriven:
         state = await store.state(conn, reference)
         if state is None:
@@ -308,7 +308,5 @@ async def redrive_one(request: Request, conn: DbConn, reference: ReferencePath) 
             f"Order {reference!r} is {state.status} in Odoo ({state.odoo_name}): nothing to "
             "re-drive.",
         )
-    only = redriven[0]
-    await _produce(request, conn, [(only.reference, only.generation, only.record)])
     log.info("api.orders_redriven", references=[reference])
     return _accepted(reference)

@@ -7,6 +7,9 @@ operator can inspect, fix and replay them. Processing goes on with the next even
 from __future__ import annotations
 
 import time
+from typing import Any
+
+from streams.kafka.dead_letter_records import inherited_redrive_headers
 
 DEADLETTER_TOPIC = "atraxion.deadletter"
 
@@ -16,8 +19,16 @@ class PoisonEvent(ValueError):
 
 
 def deadletter_headers(
-    *, reason: str, processor: str, topic: str, partition: int, offset: int
+    *,
+    reason: str,
+    processor: str,
+    topic: str,
+    partition: int,
+    offset: int,
+    inherited: Any = None,
 ) -> list[tuple[str, bytes]]:
+    """The letter's headers; ``inherited``: the failed record's own headers, whose re-drive
+    headers (a re-driven record's ``dlq.redrive.*``, see dead_letter_records.py) carry over."""
     return [
         ("dlq.reason", reason[:2000].encode()),
         ("dlq.processor", processor.encode()),
@@ -25,4 +36,5 @@ def deadletter_headers(
         ("dlq.source.partition", str(partition).encode()),
         ("dlq.source.offset", str(offset).encode()),
         ("dlq.failed_at_ms", str(int(time.time() * 1000)).encode()),
+        *inherited_redrive_headers(inherited),
     ]

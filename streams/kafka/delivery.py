@@ -37,10 +37,11 @@ class AckedProducer:
         value: bytes | None,
         key: bytes | None = None,
         headers: Headers | None = None,
+        partition: int | None = None,
     ) -> asyncio.Future[Message]:
-        """Queue one record; the future resolves when the broker acknowledged it and raises
-        ``KafkaException`` when it was not delivered. ``BufferError`` at once when the local
-        queue is full."""
+        """Queue one record (to ``partition``, else the partitioner's choice by key); the
+        future resolves when the broker acknowledged it and raises ``KafkaException`` when it
+        was not delivered. ``BufferError`` at once when the local queue is full."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Message] = loop.create_future()
 
@@ -48,8 +49,9 @@ class AckedProducer:
             if not loop.is_closed():
                 loop.call_soon_threadsafe(_settle, future, error, message)
 
+        where = {} if partition is None else {"partition": partition}
         self._producer.produce(
-            topic, value=value, key=key, headers=list(headers or ()), on_delivery=delivered
+            topic, value=value, key=key, headers=list(headers or ()), on_delivery=delivered, **where
         )
         return future
 

@@ -97,6 +97,7 @@ async def send_deadletter(event: Any, reason: str, processor: str) -> None:
             topic=message.topic,
             partition=message.partition,
             offset=message.offset,
+            inherited=message.headers,
         ),
     )
     DEAD_LETTERS.labels(processor).inc()

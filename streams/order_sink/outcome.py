@@ -11,7 +11,7 @@ error, as its exception name and message) and ``dlq.attempts`` (JSON: every fail
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from schemas.webshop_orders import OrderResult, WebshopOrder
 from streams.kafka.deadletter import deadletter_headers
@@ -78,9 +78,15 @@ def order_deadletter_headers(
     topic: str,
     partition: int,
     offset: int,
+    inherited: Any = None,
 ) -> list[tuple[str, bytes]]:
     headers = deadletter_headers(
-        reason=reason, processor=PROCESSOR, topic=topic, partition=partition, offset=offset
+        reason=reason,
+        processor=PROCESSOR,
+        topic=topic,
+        partition=partition,
+        offset=offset,
+        inherited=inherited,
     )
     headers.append(("dlq.odoo.error", (error or "")[:2000].encode()))
     headers.append(("dlq.attempts", attempts.history_json().encode()))

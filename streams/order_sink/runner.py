@@ -382,6 +382,7 @@ class OrderSink:
             topic=message.topic(),
             partition=message.partition(),
             offset=message.offset(),
+            inherited=message.headers(),
         )
         await self.producer.send(
             WEBSHOP_ORDERS_DEADLETTER_TOPIC, message.value(), key=message.key(), headers=headers

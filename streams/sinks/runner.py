@@ -214,6 +214,7 @@ class SinkRunner:
                 topic=message.topic(),
                 partition=message.partition(),
                 offset=message.offset(),
+                inherited=message.headers(),
             ),
         )
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.routes.ops import freshness, lag, processes
+from api.routes.ops import dead_letters, freshness, lag, processes
 
 ROUTERS: list[APIRouter] = [
     lag.router,  # README "Lag and freshness"
     freshness.router,
+    dead_letters.router,  # README "Dead letters"
     processes.router,  # README "Ops page"
 ]
