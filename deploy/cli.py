@@ -33,7 +33,7 @@ from core.dsn import DsnError, redact, redact_text
 from core.dsn import parse as parse_dsn
 from core.logs import configure_logging
 from core.settings import Settings, get_settings
-from deploy.commands import command
+from deploy.commands import command, replay, resync
 
 if TYPE_CHECKING:
     from deploy.preflight import PreflightFailed
@@ -84,6 +84,8 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
         help="differences to print per feed (default: %(default)s)",
     )
     _add_token_commands(commands, settings)
+    replay.register(commands, settings)
+    resync.register(commands, settings)
     return parser
 
 

@@ -21,6 +21,7 @@ from typing import Literal
 import psycopg
 
 from connectors.publication import publication_alterable
+from connectors.signal_table import signal_table_state, table_ddl
 from core.dsn import Dsn, DsnError, redact_text
 from core.settings import Settings
 from deploy.local.ports import busy_ports, free_port
@@ -438,6 +439,29 @@ def _odoo_version(conn: psycopg.Connection, _odoo: Dsn, _settings: Settings) -> 
     ]
 
 
+def _signal_table(conn: psycopg.Connection, odoo: Dsn, settings: Settings) -> list[Check]:
+    """Resyncs need Debezium's signal table (connectors/signal_table.py): its absence only
+    disables them, so a warning."""
+    name = settings.signal_table
+    state = signal_table_state(conn, name)
+    if state == "present":
+        return [Check("signal table", "ok", f"signal table {name} present (resyncs)")]
+    if state == "creatable":
+        return [Check("signal table", "ok", f"signal table {name} will be created (resyncs)")]
+    ddl = table_ddl(name).as_string(conn)
+    grant = f"GRANT SELECT, INSERT ON public.{name} TO {odoo.user};"
+    what = "missing" if state == "missing" else f"not writable by {odoo.user}"
+    return [
+        Check(
+            "signal table",
+            "warning",
+            f"signal table {name} {what}: resyncs will not start (README 'Replay and resync')",
+            f"as the tables' owner: {ddl}; {grant}"
+            + (f" ALTER PUBLICATION {settings.publication_name} ADD TABLE public.{name};"),
+        )
+    ]
+
+
 _DATABASE_CHECKS: tuple[Callable[[psycopg.Connection, Dsn, Settings], list[Check]], ...] = (
     _server_version,
     _odoo_version,
@@ -445,6 +469,7 @@ _DATABASE_CHECKS: tuple[Callable[[psycopg.Connection, Dsn, Settings], list[Check
     _replication,
     _tables,
     _slot,
+    _signal_table,
 )
 
 

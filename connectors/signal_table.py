@@ -1,0 +1,57 @@
+"""Debezium's signal table in the Odoo database (``signal.data.collection``): resyncs insert
+their execute-snapshot signals there (schemas/resyncs.py), and Debezium writes the open and
+close marks of each incremental-snapshot chunk into it (so its user needs INSERT on it).
+
+The connect worker creates it at start when it is missing and its user may create tables in
+``public`` (always so in the demo database); otherwise resyncs are unavailable until someone
+creates it with the SQL in README "Replay and resync" (the preflight says so). Debezium
+captures it by itself (the signal collection is part of its table filter, so a filtered
+publication it manages includes it); a publication made beforehand must list it.
+"""
+
+from __future__ import annotations
+
+import psycopg
+import structlog
+from psycopg import sql
+
+from core.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+
+def table_ddl(signal_table: str) -> sql.Composed:
+    """Debezium's required shape: id, type, data (three text columns, in this order)."""
+    return sql.SQL(
+        "CREATE TABLE IF NOT EXISTS {table} (id varchar(64) PRIMARY KEY, "
+        "type varchar(32) NOT NULL, data text)"
+    ).format(table=sql.Identifier("public", signal_table))
+
+
+def signal_table_state(conn: psycopg.Connection, signal_table: str) -> str:
+    """'present' (and writable by this user), 'creatable' (missing; this user may create it),
+    'read-only' (present, no INSERT for this user) or 'missing'."""
+    name = f"public.{signal_table}"
+    exists = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (name,)).fetchone()
+    if exists and exists[0]:
+        row = conn.execute("SELECT has_table_privilege(%s, 'INSERT, SELECT')", (name,)).fetchone()
+        return "present" if row and row[0] else "read-only"
+    row = conn.execute("SELECT has_schema_privilege('public', 'CREATE')").fetchone()
+    return "creatable" if row and row[0] else "missing"
+
+
+def ensure_signal_table(settings: Settings) -> str:
+    """Create the signal table when missing and allowed; returns the state found."""
+    with psycopg.connect(settings.odoo_dsn, connect_timeout=10, autocommit=True) as conn:
+        state = signal_table_state(conn, settings.signal_table)
+        if state == "creatable":
+            conn.execute(table_ddl(settings.signal_table))
+            log.info("connect.signal_table_created", table=settings.signal_table)
+        elif state != "present":
+            log.warning(
+                "connect.signal_table_unavailable",
+                table=settings.signal_table,
+                state=state,
+                consequence="resyncs cannot start (README 'Replay and resync')",
+            )
+    return state
