@@ -26,6 +26,7 @@ from psycopg import sql
 from schemas.odoo_tables import CAPTURED_TABLES
 
 MAX_WHERE_CHARS = 2000
+MAX_ID = 2**63 - 1  # bigint: Odoo's ids are integers
 SNAPSHOT_NOTIFICATION = "Incremental Snapshot"
 
 
@@ -81,8 +82,8 @@ def parse_ids(ids: Any, max_ids: int = 10_000) -> tuple[int, ...]:
             raise ResyncInvalid("ids", f"{item!r} is not an integer")
         if isinstance(item, str) and re.fullmatch(r"\s*\d{1,18}\s*", item):
             item = int(item)
-        if not isinstance(item, int) or item <= 0:
-            raise ResyncInvalid("ids", f"{item!r} is not a positive integer")
+        if not isinstance(item, int) or not 0 < item <= MAX_ID:
+            raise ResyncInvalid("ids", f"{item!r} is not a positive integer (a bigint)")
         found.add(item)
     if len(found) > max_ids:
         raise ResyncInvalid("ids", f"at most {max_ids} ids in one resync")
