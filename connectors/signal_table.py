@@ -55,3 +55,13 @@ def ensure_signal_table(settings: Settings) -> str:
                 consequence="resyncs cannot start (README 'Replay and resync')",
             )
     return state
+
+
+if __name__ == "__main__":
+    # `python -m connectors.signal_table`: what a production deployment runs once (as a user
+    # that may create tables in the Odoo database), as the connect worker does locally.
+    from core.logs import configure_logging
+    from core.settings import get_settings
+
+    configure_logging("signal-table")
+    print(f"signal table: {ensure_signal_table(get_settings())}")

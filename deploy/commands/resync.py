@@ -79,7 +79,12 @@ def start(settings: Settings, wanted: ResyncRequest) -> dict[str, Any]:
                 odoo.execute("SET TRANSACTION READ ONLY")
                 odoo.execute("SET LOCAL statement_timeout = 10000")
                 counted = odoo.execute(count_sql(wanted)).fetchone()
-        except (psycopg.ProgrammingError, psycopg.DataError, psycopg.errors.QueryCanceled) as exc:
+        except psycopg.errors.QueryCanceled:
+            field = "where" if wanted.where is not None else "table"
+            raise ResyncInvalid(field, "counting its rows took over 10 s") from None
+        except psycopg.OperationalError:
+            raise  # the Odoo database is away
+        except psycopg.Error as exc:  # the condition (or table) does not run there
             field = "where" if wanted.where is not None else "table"
             raise ResyncInvalid(field, f"Odoo's database rejects it: {exc}") from None
         resync_id = uuid.uuid4()

@@ -185,7 +185,8 @@ class ViewReplay:
         rows: list[Any] = []
         reported = last_record = time.monotonic()
         while open_parts:
-            messages = consumer.consume(self.batch_records, timeout=1.0)
+            # consume() waits for a full batch or the timeout: short, or a small topic waits.
+            messages = consumer.consume(self.batch_records, timeout=0.1)
             if messages:
                 last_record = time.monotonic()
             elif time.monotonic() - last_record > self.settings.replay_idle_timeout_s:

@@ -145,6 +145,12 @@ def test_resync_by_condition(admin_api: httpx.Client, odoo: psycopg.Connection):
         ({"table": "product_template", "where": "id = 1 -- rest"}, "body.where"),
         ({"table": "product_template", "where": "id = 1 /* x */"}, "body.where"),
         ({"table": "product_template", "where": "no_such_column = 1"}, "body.where"),
+        # Writes fail in the read-only count that checks the condition.
+        (
+            {"table": "product_template", "where": "nextval('product_template_id_seq') > 0"},
+            "body.where",
+        ),
+        ({"table": "product_template", "where": "1"}, "body.where"),
     ],
 )
 def test_invalid_requests_are_problems_naming_the_field(

@@ -89,7 +89,12 @@ async def start_resync(request: Request, conn: DbConn, body: ResyncIn) -> Resync
                 await odoo.execute("SET TRANSACTION READ ONLY")
                 await odoo.execute(f"SET LOCAL statement_timeout = {COUNT_TIMEOUT_MS}")
                 counted = await (await odoo.execute(count_sql(wanted))).fetchone()
-        except (psycopg.ProgrammingError, psycopg.DataError, psycopg.errors.QueryCanceled) as exc:
+        except psycopg.errors.QueryCanceled:
+            field = "where" if wanted.where is not None else "table"
+            raise _invalid(field, f"counting its rows took over {COUNT_TIMEOUT_MS} ms") from None
+        except psycopg.OperationalError:
+            raise  # the Odoo database is away: 503
+        except psycopg.Error as exc:  # the condition (or table) does not run there
             field = "where" if wanted.where is not None else "table"
             raise _invalid(field, f"Odoo's database rejects it: {exc}") from None
         resync_id = uuid.uuid4()
