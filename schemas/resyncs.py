@@ -50,7 +50,9 @@ class ResyncRequest:
         """The SQL condition Debezium adds to its chunk queries (None: the whole table)."""
         if self.ids is not None:
             return f"id IN ({', '.join(str(i) for i in self.ids)})"
-        return self.where
+        # In parentheses: Debezium ANDs its chunk bounds to it, and "a OR b AND id > 7" would
+        # not be the rows asked for (checked_where made sure they balance).
+        return None if self.where is None else f"({self.where})"
 
 
 def validated(
@@ -166,7 +168,7 @@ def count_sql(request: ResyncRequest) -> sql.Composed:
     condition = request.condition
     if condition is None:
         return query
-    return query + sql.SQL(" WHERE (") + sql.SQL(condition) + sql.SQL(")")  # type: ignore[arg-type]
+    return query + sql.SQL(" WHERE ") + sql.SQL(condition)  # type: ignore[arg-type]
 
 
 # -- Debezium's notifications (notification.enabled.channels=sink) -----------------------------

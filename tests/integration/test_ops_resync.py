@@ -13,10 +13,11 @@ import httpx
 import psycopg
 import pytest
 
-from schemas.entities import PRODUCTS
+from schemas.entities import PRICES, PRODUCTS
 from schemas.odoo_tables import raw_topic
 from tests.integration.feed import (
     barrier,
+    copy_template,
     eventually,
     item,
     mark_processed,
@@ -32,26 +33,46 @@ pytestmark = pytest.mark.integration
 RESYNCS = "/api/v1/ops/resyncs"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def snapshot_done(stack: RunningStack, api: httpx.Client, odoo: psycopg.Connection) -> None:
+@pytest.fixture(scope="module")
+def mine(stack: RunningStack, odoo: psycopg.Connection, readmodel: psycopg.Connection) -> list[int]:
+    """Templates of this module's own (copies of the first one), in the feed: the tests mark
+    these only, so that other modules find the feed as the snapshot left it."""
     ids = template_ids(odoo)
-    eventually(lambda: pending_ids(api) >= set(ids), 180, "the snapshot in the feed")
+    eventually(lambda: in_view(readmodel) >= set(ids), 180, "the snapshot in the read model")
+    own = [copy_template(odoo, ids[0]) for _ in range(5)]
+    eventually(lambda: in_view(readmodel) >= set(own), 120, "the module's templates")
     quiet(stack)
+    return own
+
+
+def in_view(readmodel: psycopg.Connection) -> set[int]:
+    return {r[0] for r in readmodel.execute("SELECT odoo_id FROM product_feed")}
 
 
 def quiet(stack: RunningStack) -> None:
-    """The processors have read every product_template change, and the materializer has
-    applied every product event."""
-    raw = raw_topic(stack.settings.topic_prefix, "product_template")
-    eventually(lambda: caught_up(stack, stack.settings.streams_app_id, raw), 120, "processors")
-    group = stack.settings.materializer_group
-    eventually(lambda: caught_up(stack, group, PRODUCTS.topic), 120, "the materializer")
+    """The processors have read every product_template and product_product change, and the
+    materializer has applied every product and price event."""
+    streams, materializer = stack.settings.streams_app_id, stack.settings.materializer_group
+    for table in ("product_template", "product_product"):
+        raw = raw_topic(stack.settings.topic_prefix, table)
+        eventually(lambda raw=raw: caught_up(stack, streams, raw), 120, f"processors: {raw}")
+    for topic in (PRODUCTS.topic, PRICES.topic):
+        eventually(lambda t=topic: caught_up(stack, materializer, t), 120, f"materializer: {topic}")
 
 
 def feed_rows(readmodel: psycopg.Connection) -> dict[int, tuple[Any, ...]]:
     rows = readmodel.execute(
         "SELECT odoo_id, data, changed_fields, pending, updated_at, pos_commit, pos_lsn, pos_seq "
         "FROM product_feed ORDER BY odoo_id"
+    )
+    return {row[0]: row for row in rows}
+
+
+def price_rows(readmodel: psycopg.Connection) -> dict[str, tuple[Any, ...]]:
+    """The prices computed from product_template (list_price): a re-read template that did
+    not change must not move them either."""
+    rows = readmodel.execute(
+        "SELECT key, item, pending, updated_at, pos_commit, pos_lsn, pos_seq FROM price_feed"
     )
     return {row[0]: row for row in rows}
 
@@ -74,6 +95,7 @@ def test_resync_of_unchanged_rows_is_done_and_adds_no_feed_entry(
     mark_processed(api, sorted(pending_ids(api)))
     assert pending_ids(api) == set()
     before = feed_rows(readmodel)
+    prices_before = price_rows(readmodel)
     three = template_ids(odoo)[:3]
 
     env = {**os.environ, **stack.settings.as_env()}
@@ -91,16 +113,21 @@ def test_resync_of_unchanged_rows_is_done_and_adds_no_feed_entry(
     assert f"resync {resync['id']}" in run.stderr
 
     quiet(stack)
-    assert pending_ids(api) == set()
-    assert feed_rows(readmodel) == before
+    assert not set(three) & pending_ids(api)
+    assert feed_rows(readmodel) == before  # every item, pending or not, as it was
+    assert price_rows(readmodel) == prices_before
 
 
 def test_resync_brings_a_change_debezium_did_not_see(
-    stack: RunningStack, api: httpx.Client, admin_api: httpx.Client, odoo: psycopg.Connection
+    stack: RunningStack,
+    api: httpx.Client,
+    admin_api: httpx.Client,
+    odoo: psycopg.Connection,
+    mine: list[int],
 ):
     """A change made while product_template was out of the publication (a DBA's maintenance,
     say) never reaches Debezium; a resync of the row does, as that one change."""
-    product, other = template_ids(odoo)[3], template_ids(odoo)[4]
+    product, other = mine[3], mine[4]
     mark_processed(api, [product])
     publication = stack.settings.publication_name
     old_price = item(api, product)["data"]["list_price"]
@@ -123,7 +150,7 @@ def test_resync_brings_a_change_debezium_did_not_see(
     assert current["changedFields"] == ["list_price"]
 
 
-def test_resync_by_condition(admin_api: httpx.Client, odoo: psycopg.Connection):
+def test_resync_by_condition(admin_api: httpx.Client, odoo: psycopg.Connection, mine: list[int]):
     first = template_ids(odoo)[0]
     response = admin_api.post(
         RESYNCS, json={"table": "product_template", "where": f"id <= {first} AND active"}

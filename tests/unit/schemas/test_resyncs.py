@@ -109,6 +109,13 @@ def test_signal_row_is_an_execute_snapshot_with_the_resync_id() -> None:
     assert orjson.loads(row[2])["additional-conditions"][0]["filter"] == "id IN (7)"
 
 
+def test_a_where_condition_is_kept_whole_when_debezium_adds_its_bounds() -> None:
+    request = validated("product_template", where="active OR sale_ok")
+    assert signal_payload(request)["additional-conditions"] == [
+        {"data-collection": "public.product_template", "filter": "(active OR sale_ok)"}
+    ]
+
+
 def test_count_uses_the_condition_debezium_will_use() -> None:
     query = count_sql(validated("product_template", where="active")).as_string(None)
     assert query == 'SELECT count(*) FROM "public"."product_template" WHERE (active)'
