@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -37,7 +38,9 @@ COLUMNS = (
 
 
 @pytest.fixture(scope="module")
-def mine(stack: RunningStack, odoo: psycopg.Connection, readmodel: psycopg.Connection) -> list[int]:
+def mine(
+    stack: RunningStack, api: httpx.Client, odoo: psycopg.Connection, readmodel: psycopg.Connection
+) -> Iterator[list[int]]:
     """Templates of this module's own (copies of the first one), in the feed: the tests mark
     and delete these only, so that other modules find the feed as the snapshot left it."""
     ids = template_ids(odoo)
@@ -45,7 +48,11 @@ def mine(stack: RunningStack, odoo: psycopg.Connection, readmodel: psycopg.Conne
     own = [copy_template(odoo, ids[0]) for _ in range(8)]
     eventually(lambda: in_view(readmodel) >= set(own), 120, "the module's templates")
     quiet(stack)
-    return own
+    yield own
+    # Leave every item pending, as the snapshot did (other modules wait for that): a change in
+    # Odoo makes the ones marked processed here pending again.
+    for odoo_id in sorted(set(own) - pending_ids(api)):
+        barrier(api, odoo, odoo_id)
 
 
 def in_view(readmodel: psycopg.Connection) -> set[int]:
