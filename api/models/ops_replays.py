@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
+
+from readmodel.replays import views
+
+# Every replayable view, derived from the registry (readmodel/replays.py).
+ViewName = Literal[tuple(views())]  # type: ignore[valid-type]
 
 
 class ReplayIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    view: str = Field(
+    view: ViewName = Field(
         description="The read-model view to rebuild from its topic: an entity (products, "
         "partners, sale_orders, purchase_orders), a computed entity (pricelists, prices, stock, "
         "purchase_order_lines) or external_ids",
         examples=["products"],
     )
-    markPending: bool = Field(
+    markPending: StrictBool = Field(
         default=False,
         description="Afterwards make every item of the view pending again (the webshop gets "
         "the whole view again); not for external_ids",

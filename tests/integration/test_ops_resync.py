@@ -173,7 +173,7 @@ def test_resync_by_condition(admin_api: httpx.Client, odoo: psycopg.Connection, 
     [
         ({"table": "res_users"}, "body.table"),
         ({"table": "product_template", "ids": ["a"]}, "body.ids.0"),
-        ({"table": "product_template", "ids": [0]}, "body.ids"),
+        ({"table": "product_template", "ids": [0]}, "body.ids.0"),
         ({"table": "product_template", "ids": [1], "where": "id = 1"}, "body.ids"),
         ({"table": "product_template", "where": "id = 1; DROP TABLE res_users"}, "body.where"),
         ({"table": "product_template", "where": "id = 1 -- rest"}, "body.where"),
