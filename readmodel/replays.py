@@ -16,6 +16,7 @@ from the topic (``prune_sql``), and mark every row pending when asked (``mark_pe
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -119,6 +120,13 @@ def mark_pending_sql(view: View) -> sql.Composed:
     return sql.SQL(
         "UPDATE {table} SET pending = true, updated_at = clock_timestamp() WHERE NOT pending"
     ).format(table=sql.Identifier(view.table))
+
+
+def gone_keys(before: Iterable[Any], live: Mapping[Any, bool]) -> list[Any]:
+    """The keys of ``before`` (the view's rows when the replay started) that the topic no
+    longer holds: never seen while reading it, or whose last record was a tombstone
+    (``live[key]`` False). Pure."""
+    return [key for key in before if not live.get(key, False)]
 
 
 def rate_and_eta(done: int, total: int | None, elapsed_s: float) -> tuple[float, float | None]:

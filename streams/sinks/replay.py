@@ -264,7 +264,7 @@ class ViewReplay:
     def _prune(
         self, conn: psycopg.Connection, before: dict[Any, tuple[int, ...]], live: dict[Any, bool]
     ) -> int:
-        gone = [key for key in before if not live.get(key, False)]
+        gone = store.gone_keys(before, live)
         if not gone:
             return 0
         delete = store.prune_sql(self.view)

@@ -69,3 +69,9 @@ def test_rate_and_eta(
     done: int, total: int | None, elapsed: float, expected: tuple[float, float | None]
 ) -> None:
     assert replays.rate_and_eta(done, total, elapsed) == expected
+
+
+def test_keys_gone_from_the_topic() -> None:
+    before = [1, 2, 3, 4]
+    live = {1: True, 2: False, 4: True, 9: True}  # 2: tombstone last; 3: never seen
+    assert replays.gone_keys(before, live) == [2, 3]
