@@ -2,9 +2,10 @@
 their execute-snapshot signals there (schemas/resyncs.py), and Debezium writes the open and
 close marks of each incremental-snapshot chunk into it (so its user needs INSERT on it).
 
-The connect worker creates it at start when it is missing and its user may create tables in
-``public`` (always so in the demo database); otherwise resyncs are unavailable until someone
-creates it with the SQL in README "Replay and resync" (the preflight says so). Debezium
+The connect worker creates it at start in the demo database (Atraxion's own). In an existing
+Odoo database (ATRAXION_ODOO_DSN) nothing is created: its owner creates it with the SQL in
+README "Run against your Odoo" (the preflight warns when it is missing); until then everything
+runs but resyncs. Debezium
 captures it by itself (the signal collection is part of its table filter, so a filtered
 publication it manages includes it); a publication made beforehand must list it.
 """
@@ -40,11 +41,14 @@ def signal_table_state(conn: psycopg.Connection, signal_table: str) -> str:
     return "creatable" if row and row[0] else "missing"
 
 
-def ensure_signal_table(settings: Settings) -> str:
-    """Create the signal table when missing and allowed; returns the state found."""
+def ensure_signal_table(settings: Settings, *, create: bool | None = None) -> str:
+    """Create the signal table when missing and ``create`` (default: only in the demo
+    database; in an existing Odoo database only look). Returns the state found."""
+    if create is None:
+        create = not settings.odoo_is_external
     with psycopg.connect(settings.odoo_dsn, connect_timeout=10, autocommit=True) as conn:
         state = signal_table_state(conn, settings.signal_table)
-        if state == "creatable":
+        if state == "creatable" and create:
             conn.execute(table_ddl(settings.signal_table))
             log.info("connect.signal_table_created", table=settings.signal_table)
         elif state != "present":
@@ -58,10 +62,11 @@ def ensure_signal_table(settings: Settings) -> str:
 
 
 if __name__ == "__main__":
-    # `python -m connectors.signal_table`: what a production deployment runs once (as a user
-    # that may create tables in the Odoo database), as the connect worker does locally.
+    # `python -m connectors.signal_table`: create it in the database of ATRAXION_ODOO_DSN, as
+    # an operator's explicit step (as a user that may create tables there; or run the SQL of
+    # README "Run against your Odoo").
     from core.logs import configure_logging
     from core.settings import get_settings
 
     configure_logging("signal-table")
-    print(f"signal table: {ensure_signal_table(get_settings())}")
+    print(f"signal table: {ensure_signal_table(get_settings(), create=True)}")

@@ -445,7 +445,7 @@ def _signal_table(conn: psycopg.Connection, odoo: Dsn, settings: Settings) -> li
     name = settings.signal_table
     state = signal_table_state(conn, name)
     if state == "present":
-        return [Check("signal table", "ok", f"signal table {name} present (resyncs)")]
+        return [_signal_published(conn, settings)]
     if state == "creatable":
         return [Check("signal table", "ok", f"signal table {name} will be created (resyncs)")]
     ddl = table_ddl(name).as_string(conn)
@@ -460,6 +460,27 @@ def _signal_table(conn: psycopg.Connection, odoo: Dsn, settings: Settings) -> li
             + (f" ALTER PUBLICATION {settings.publication_name} ADD TABLE public.{name};"),
         )
     ]
+
+
+def _signal_published(conn: psycopg.Connection, settings: Settings) -> Check:
+    """A publication made beforehand that Debezium may not alter must list the signal table,
+    or Debezium never sees a signal (the resync stays 'requested')."""
+    name, publication = settings.signal_table, settings.publication_name
+    row = conn.execute(
+        "SELECT p.puballtables OR EXISTS (SELECT 1 FROM pg_publication_tables t "
+        "WHERE t.pubname = p.pubname AND t.schemaname = 'public' AND t.tablename = %s) "
+        "FROM pg_publication p WHERE p.pubname = %s",
+        (name, publication),
+    ).fetchone()
+    if row is None or row[0] or publication_alterable(conn, publication, [name]):
+        return Check("signal table", "ok", f"signal table {name} present (resyncs)")
+    return Check(
+        "signal table",
+        "warning",
+        f"publication {publication} does not publish the signal table {name}: resyncs will "
+        "not start (README 'Replay and resync')",
+        f"as the tables' owner: ALTER PUBLICATION {publication} ADD TABLE public.{name};",
+    )
 
 
 _DATABASE_CHECKS: tuple[Callable[[psycopg.Connection, Dsn, Settings], list[Check]], ...] = (
