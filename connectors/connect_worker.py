@@ -45,6 +45,7 @@ from typing import Any
 
 from connectors.debezium_metrics import DebeziumMetrics
 from connectors.publication import autocreate_mode
+from connectors.signal_table import ensure_signal_table
 from core.dsn import redact_text
 from core.settings import Settings, get_settings
 
@@ -248,6 +249,9 @@ def local_overrides(settings: Settings, config: dict[str, str]) -> dict[str, str
         **config,
         "slot.name": settings.slot_name,
         "publication.name": settings.publication_name,
+        # Resyncs (README "Replay and resync"): the signal table and the notifications topic.
+        "signal.data.collection": f"public.{settings.signal_table}",
+        "notification.sink.topic.name": settings.debezium_notifications_topic,
     }
     sslmode = settings.odoo.options.get("sslmode")
     if sslmode:
@@ -327,6 +331,7 @@ class ConnectWorker:
         self.connector_file = Path(connector_file)
         self.name, config = load_connector(self.connector_file)
         self.config = local_overrides(settings, config)
+        ensure_signal_table(settings)  # before Debezium reads its signal collection
         self.herder: Any = None
         self.jvm_info: dict[str, Any] = {}
 

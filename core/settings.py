@@ -248,6 +248,23 @@ class Settings(BaseSettings):
     dead_letters_read_timeout_s: float = 30.0
     # How long a re-drive waits for the broker to acknowledge each re-driven record.
     dead_letters_redrive_timeout_s: float = 10.0
+    # -- Replay and resync (README "Replay and resync") --------------------------------------
+    # A replay applies a view's topic in batches of this many records, one transaction each.
+    replay_batch_records: int = 1000
+    # A replay that reads nothing for this long before reaching the log end it measured fails.
+    replay_idle_timeout_s: float = 60.0
+    # The materializer looks for replays the API queued this often...
+    replay_poll_interval_s: float = 1.0
+    # ...and takes over a running one whose heartbeat (every progress update) is this old.
+    replay_stale_after_s: float = 30.0
+    # The Debezium signal table in the Odoo database (schema public): resyncs insert their
+    # execute-snapshot signals there; the stack creates it in the demo database.
+    signal_table: str = "atraxion_signal"
+    # Where Debezium sends its notifications (incremental snapshot progress), which the
+    # materializer applies to the resyncs' rows.
+    debezium_notifications_topic: str = "atraxion.debezium-notifications"
+    # At most this many ids in one resync request (422 above).
+    resync_max_ids: int = 10_000
 
     def _pg_url(self, db: str) -> str:
         auth = self.pg_user + (f":{self.pg_password}" if self.pg_password else "")

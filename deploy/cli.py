@@ -33,7 +33,7 @@ from core.dsn import DsnError, redact, redact_text
 from core.dsn import parse as parse_dsn
 from core.logs import configure_logging
 from core.settings import Settings, get_settings
-from deploy.commands import command, dead_letters
+from deploy.commands import command, dead_letters, replay, resync
 from deploy.commands import lag as lag_command
 
 if TYPE_CHECKING:
@@ -87,6 +87,8 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     _add_token_commands(commands, settings)
     lag_command.register(commands, settings)
     dead_letters.register(commands, settings)
+    replay.register(commands, settings)
+    resync.register(commands, settings)
     return parser
 
 

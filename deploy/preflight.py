@@ -21,6 +21,7 @@ from typing import Literal
 import psycopg
 
 from connectors.publication import publication_alterable
+from connectors.signal_table import signal_table_state, table_ddl
 from core.dsn import Dsn, DsnError, redact_text
 from core.settings import Settings
 from deploy.local.ports import busy_ports, free_port
@@ -438,6 +439,50 @@ def _odoo_version(conn: psycopg.Connection, _odoo: Dsn, _settings: Settings) -> 
     ]
 
 
+def _signal_table(conn: psycopg.Connection, odoo: Dsn, settings: Settings) -> list[Check]:
+    """Resyncs need Debezium's signal table (connectors/signal_table.py): its absence only
+    disables them, so a warning."""
+    name = settings.signal_table
+    state = signal_table_state(conn, name)
+    if state == "present":
+        return [_signal_published(conn, settings)]
+    if state == "creatable":
+        return [Check("signal table", "ok", f"signal table {name} will be created (resyncs)")]
+    ddl = table_ddl(name).as_string(conn)
+    grant = f"GRANT SELECT, INSERT ON public.{name} TO {odoo.user};"
+    what = "missing" if state == "missing" else f"not writable by {odoo.user}"
+    return [
+        Check(
+            "signal table",
+            "warning",
+            f"signal table {name} {what}: resyncs will not start (README 'Replay and resync')",
+            f"as the tables' owner: {ddl}; {grant}"
+            + (f" ALTER PUBLICATION {settings.publication_name} ADD TABLE public.{name};"),
+        )
+    ]
+
+
+def _signal_published(conn: psycopg.Connection, settings: Settings) -> Check:
+    """A publication made beforehand that Debezium may not alter must list the signal table,
+    or Debezium never sees a signal (the resync stays 'requested')."""
+    name, publication = settings.signal_table, settings.publication_name
+    row = conn.execute(
+        "SELECT p.puballtables OR EXISTS (SELECT 1 FROM pg_publication_tables t "
+        "WHERE t.pubname = p.pubname AND t.schemaname = 'public' AND t.tablename = %s) "
+        "FROM pg_publication p WHERE p.pubname = %s",
+        (name, publication),
+    ).fetchone()
+    if row is None or row[0] or publication_alterable(conn, publication, [name]):
+        return Check("signal table", "ok", f"signal table {name} present (resyncs)")
+    return Check(
+        "signal table",
+        "warning",
+        f"publication {publication} does not publish the signal table {name}: resyncs will "
+        "not start (README 'Replay and resync')",
+        f"as the tables' owner: ALTER PUBLICATION {publication} ADD TABLE public.{name};",
+    )
+
+
 _DATABASE_CHECKS: tuple[Callable[[psycopg.Connection, Dsn, Settings], list[Check]], ...] = (
     _server_version,
     _odoo_version,
@@ -445,6 +490,7 @@ _DATABASE_CHECKS: tuple[Callable[[psycopg.Connection, Dsn, Settings], list[Check
     _replication,
     _tables,
     _slot,
+    _signal_table,
 )
 
 

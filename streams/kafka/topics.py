@@ -41,6 +41,7 @@ def owned_topics(settings: Settings) -> list[NewTopic]:
     names += list(DOMAIN_TOPICS)
     names += rekey_topics(settings)
     names += [WEBSHOP_ORDERS_TOPIC, WEBSHOP_ORDER_RESULTS_TOPIC]
+    names.append(settings.debezium_notifications_topic)  # resync progress (README "Replay...")
     topics = [
         NewTopic(name, partitions, 1, config=policy_for(name, settings).topic_config())
         for name in names

@@ -13,6 +13,8 @@ from streams.sinks.feeds import feed_sink
 from streams.sinks.freshness import feed_freshness, record_freshness
 from streams.sinks.order_status import order_status_sink
 from streams.sinks.records import record_sink
+from streams.sinks.replay_jobs import ReplayJobs
+from streams.sinks.resync_notifications import resync_sink
 from streams.sinks.runner import SinkRunner
 
 if __name__ == "__main__":
@@ -27,6 +29,8 @@ if __name__ == "__main__":
     ]
     sinks.append(external_id_sink(EXTERNAL_IDS, settings))
     sinks.append(order_status_sink())
+    sinks.append(resync_sink(settings))  # Debezium's notifications -> ops_resync
     runner = SinkRunner(sinks, settings, group, settings.readmodel_dsn)
+    ReplayJobs(settings).start()  # the replays the API queued (ops_replay)
     Watchdog("materializer", settings, group, runner.topics).start()
     runner.run()

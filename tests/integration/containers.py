@@ -38,6 +38,7 @@ try:
 except ImportError:  # testcontainers before the community/ package layout
     from testcontainers.postgres import PostgresContainer
 
+from connectors.signal_table import ensure_signal_table
 from core.settings import Settings
 from deploy.local import broker, postgres
 from deploy.local.processes import wait_until
@@ -235,6 +236,7 @@ class ContainerStack(Stack):
             .with_envs(**self._connect_env())
         )
         self._add_container("connect", connect)
+        ensure_signal_table(self.settings, create=True)  # as the local connect worker does
         self._wait_for_connect(180)
         self._register_connector(60)
         wait_until(self._connector_running, 180, "the Debezium connector", interval=1.0)

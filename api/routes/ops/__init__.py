@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.routes.ops import dead_letters, freshness, lag, processes
+from api.routes.ops import dead_letters, freshness, lag, processes, replays, resyncs
 
 ROUTERS: list[APIRouter] = [
     lag.router,  # README "Lag and freshness"
     freshness.router,
     dead_letters.router,  # README "Dead letters"
+    replays.router,  # README "Replay and resync"
+    resyncs.router,
     processes.router,  # README "Ops page"
 ]
