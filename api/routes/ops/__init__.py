@@ -5,4 +5,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-ROUTERS: list[APIRouter] = []
+from api.routes.ops import verify
+
+ROUTERS: list[APIRouter] = [verify.router]
