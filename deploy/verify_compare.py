@@ -46,13 +46,20 @@ class Difference:
     def as_json(self) -> dict[str, Any]:
         return {"key": self.key, "kind": self.kind, "fields": [f.as_json() for f in self.fields]}
 
-    def lines(self) -> list[str]:
-        """How the command prints it: one line per key, then one per differing field."""
+    def lines(self, width: int = 200) -> list[str]:
+        """How the command prints it: one line per key, then one per differing field, each
+        value cut to ``width`` characters (a whole child row can be long)."""
         if self.kind != "different":
             return [f"{self.kind} {self.key}"]
         return [f"different {self.key}"] + [
-            f"  {f.path}: expected {f.expected!r}, served {f.served!r}" for f in self.fields
+            f"  {f.path}: expected {_cut(f.expected, width)}, served {_cut(f.served, width)}"
+            for f in self.fields
         ]
+
+
+def _cut(value: Any, width: int) -> str:
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 @dataclass(slots=True)

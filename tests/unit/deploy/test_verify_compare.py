@@ -156,3 +156,11 @@ def test_difference_lines_and_json() -> None:
         "kind": "different",
         "fields": [{"path": "data.list_price", "expected": 2.0, "served": 1.0}],
     }
+
+
+def test_long_values_are_cut_when_printed() -> None:
+    row = {"id": 6, "name": "x" * 500}
+    difference = Difference("2", "different", (FieldDifference("data.lines.6", row, None),))
+    assert (
+        difference.lines(width=40)[1] == f"  data.lines.6: expected {repr(row)[:39]}…, served None"
+    )
