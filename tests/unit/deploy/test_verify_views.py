@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import re
 
-from deploy.verify_views import VIEW_NAMES, documents, expected_item, item_differences
+from deploy.verify_compare import Difference, FieldDifference, Tally, field_differences
+from deploy.verify_views import (
+    VIEW_NAMES,
+    compare_records,
+    documents,
+    expected_item,
+    item_differences,
+)
 from schemas.entities import PARTNERS, PRODUCTS, SALE_ORDERS
 from streams.changes.diff import DiffRules
 from streams.changes.sale_orders import feed_filters
@@ -116,3 +123,57 @@ def test_a_column_odoo_no_longer_has_is_no_difference() -> None:
 
 def test_sale_order_filter_rule_is_the_sinks() -> None:
     assert feed_filters(re.escape("WEB-"))({"client_order_ref": "x"}) == {"direction": "inbound"}
+
+
+class Shelves:
+    """A computation of records keyed <shelf>:<item>, one subject per item: an item's keys
+    are not adjacent in key order (like stock's supplier:variant)."""
+
+    def __init__(self, stock: dict[int, dict[int, float]]) -> None:
+        self.stock = stock  # item -> shelf -> quantity
+        self.computed: list[int] = []
+
+    def subject_of(self, key: str) -> int:
+        return int(key.split(":")[1])
+
+    def subjects(self) -> list[int]:
+        return list(self.stock)
+
+    def records(self, subject: int) -> dict[str, dict[str, float]]:
+        self.computed.append(subject)
+        return {f"{shelf}:{subject}": {"q": q} for shelf, q in self.stock.get(subject, {}).items()}
+
+
+def exact(want: dict, have: dict) -> list[FieldDifference]:
+    return field_differences(want, have, DiffRules(frozenset(), 0.0))
+
+
+def test_compare_records_computes_each_served_key_and_finds_the_missing_ones() -> None:
+    computation = Shelves({1: {1: 1.0, 2: 2.0}, 2: {1: 3.0}, 3: {2: 4.0}})
+    served = [("1:1", {"q": 1.0}), ("1:2", {"q": 9.0}), ("2:1", {"q": 2.0}), ("2:9", {"q": 0})]
+    tally = compare_records(Tally("stock"), computation, served, exact)
+    assert (tally.expected, tally.served) == (4, 4)
+    assert tally.sample == [
+        Difference("1:2", "different", (FieldDifference("q", 3.0, 9.0),)),
+        Difference("2:9", "extra"),
+        Difference("2:3", "missing"),  # item 3: no served key led to it
+    ]
+    # Item 1 again after item 2 (keys not adjacent), item 9 (no such item), then item 3 once
+    # in the second pass; item 2 not again.
+    assert computation.computed == [1, 2, 1, 9, 3]
+
+
+def test_compare_records_takes_a_key_no_computation_makes_as_extra() -> None:
+    tally = compare_records(Tally("stock"), Shelves({}), [("garbage", {"q": 1})], exact)
+    assert tally.sample == [Difference("garbage", "extra")]
+    assert (tally.expected, tally.served) == (0, 1)
+
+
+def test_compare_records_of_an_equal_view() -> None:
+    stock = {item: {shelf: float(item * shelf) for shelf in range(3)} for item in range(50)}
+    computation = Shelves(stock)
+    served = sorted(
+        (key, fields) for item in stock for key, fields in computation.records(item).items()
+    )
+    tally = compare_records(Tally("stock"), computation, served, exact)
+    assert tally.differences == 0 and tally.expected == tally.served == 150
