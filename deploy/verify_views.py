@@ -39,6 +39,7 @@ from deploy.verify_compare import (
     merge_by_key,
 )
 from readmodel.feeds import item_json, looked_up
+from readmodel.verify_runs import EXTERNAL_IDS_VIEW, VIEW_NAMES, VIEW_TABLES
 from schemas.entities import COMPUTED, ENTITIES, EXTERNAL_IDS, ComputedEntity, Entity, SourceTable
 from streams.changes.debezium import RowChange, parse_change
 from streams.changes.diff import DiffRules
@@ -55,12 +56,6 @@ from streams.sinks.feeds import FILTER_RULES
 
 Row = dict[str, Any]
 S = TypeVar("S")
-EXTERNAL_IDS_VIEW = "external_ids"
-VIEW_NAMES: tuple[str, ...] = (
-    *(e.name for e in ENTITIES),
-    *(c.name for c in COMPUTED),
-    EXTERNAL_IDS_VIEW,
-)
 # Item fields that are the feed's bookkeeping (what the webshop has marked processed, when
 # the row was written): they follow the history of the feed, not Odoo's rows.
 BOOKKEEPING = frozenset(
@@ -124,21 +119,11 @@ def verify(
         raise CannotVerify(first[0] if first else repr(exc)) from exc
 
 
-def view_table(name: str) -> str:
-    """The read-model table of a view."""
-    if name == EXTERNAL_IDS_VIEW:
-        return EXTERNAL_IDS.table
-    for entity in (*ENTITIES, *COMPUTED):
-        if entity.name == name:
-            return entity.feed.table
-    raise ValueError(f"no view {name!r}")
-
-
 def _require_tables(readmodel: psycopg.Connection, names: Iterable[str]) -> None:
     missing = [
-        view_table(n)
+        VIEW_TABLES[n]
         for n in names
-        if readmodel.execute("SELECT to_regclass(%s) IS NULL", (view_table(n),)).fetchone()[0]  # type: ignore[index]
+        if readmodel.execute("SELECT to_regclass(%s) IS NULL", (VIEW_TABLES[n],)).fetchone()[0]  # type: ignore[index]
     ]
     if missing:
         raise CannotVerify(

@@ -2,6 +2,9 @@
 run in ``verify_run``, and per view the result of the last run that compared it in
 ``verify_result``, which ``GET /api/v1/ops/verify`` and the ``atraxion_verify_*`` metrics
 serve. A run that compares some views (``--entity``) replaces only theirs.
+
+A run holds the advisory lock ``LOCK_ID`` on the read model while it works, so that one runs
+at a time and ``RUNNING`` tells the API whether one is under way.
 """
 
 from __future__ import annotations
@@ -12,6 +15,32 @@ from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
+
+from schemas.entities import COMPUTED, ENTITIES, EXTERNAL_IDS
+
+# The views verify compares, in its order: each entity's feed, each computed entity's record
+# table, the external-id table.
+EXTERNAL_IDS_VIEW = "external_ids"
+VIEW_NAMES: tuple[str, ...] = (
+    *(e.name for e in ENTITIES),
+    *(c.name for c in COMPUTED),
+    EXTERNAL_IDS_VIEW,
+)
+VIEW_TABLES: dict[str, str] = {
+    **{e.name: e.feed.table for e in ENTITIES},
+    **{c.name: c.feed.table for c in COMPUTED},
+    EXTERNAL_IDS_VIEW: EXTERNAL_IDS.table,
+}
+
+LOCK_ID = 727011  # readmodel/migrate.py uses 727001
+TRY_LOCK = "SELECT pg_try_advisory_lock(%s)"
+# Whether a session of this database holds the lock (a bigint advisory lock shows in pg_locks
+# as classid = its high 32 bits, objid = its low 32 bits, objsubid = 1).
+RUNNING = """SELECT EXISTS (
+    SELECT 1 FROM pg_locks
+     WHERE locktype = 'advisory' AND granted AND objsubid = 1
+       AND classid = (%(lock)s::bigint >> 32)::oid AND objid = (%(lock)s::bigint & 4294967295)::oid
+       AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))"""
 
 INSERT_RUN = """INSERT INTO verify_run (started_at, finished_at, views, differences)
 VALUES (%s, %s, %s, %s) RETURNING id"""

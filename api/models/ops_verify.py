@@ -1,12 +1,16 @@
-"""What ``GET /api/v1/ops/verify`` answers: the last ``atraxion verify`` result of every view
-(README "Verify")."""
+"""What ``GET /api/v1/ops/verify`` answers (the last ``atraxion verify`` result of every view)
+and what ``POST`` takes and answers (README "Verify")."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from readmodel.verify_runs import VIEW_NAMES
+
+ViewName = Literal[VIEW_NAMES]  # type: ignore[valid-type]
 
 
 class FieldDifference(BaseModel):
@@ -43,4 +47,22 @@ class VerifyEntity(BaseModel):
 
 class VerifyResult(BaseModel):
     ranAt: datetime | None = Field(description="When the latest run finished; null: never run")
+    running: bool = Field(description="Whether a verify is under way now (CLI or POST)")
     entities: list[VerifyEntity]
+
+
+class VerifyRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    entities: list[ViewName] | None = Field(
+        default=None,
+        min_length=1,
+        description="The views to compare; omitted: all of them",
+        examples=[["products", "prices"]],
+    )
+
+
+class VerifyStarted(BaseModel):
+    status: Literal["started"] = "started"
+    entities: list[str] = Field(description="The views it compares")
+    startedAt: datetime

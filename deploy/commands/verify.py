@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -30,7 +33,7 @@ from core.dsn import redact_text
 from core.settings import Settings
 from deploy.commands import command
 from deploy.verify_compare import Tally
-from deploy.verify_views import VIEW_NAMES, CannotVerify, verify
+from readmodel.verify_runs import LOCK_ID, TRY_LOCK, VIEW_NAMES
 
 HELP = (
     "compare every read-model view (feeds, computed records, external ids) with what Odoo's "
@@ -86,6 +89,37 @@ class RichProgress:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     err = Console(stderr=True)
+    try:
+        with one_at_a_time(settings) as alone:
+            if not alone:
+                err.print("atraxion verify: cannot run: another verify is running", markup=False)
+                return 2
+            return _run(args, settings, err)
+    except psycopg.OperationalError as exc:
+        err.print(f"atraxion verify: cannot run: {_first_line(exc)}", markup=False)
+        return 2
+
+
+@contextmanager
+def one_at_a_time(settings: Settings) -> Iterator[bool]:
+    """Hold the read model's verify lock while the run works (readmodel/verify_runs.py):
+    True if this run has it, False if another run holds it."""
+    with psycopg.connect(settings.readmodel_dsn, autocommit=True) as conn:
+        row = conn.execute(TRY_LOCK, (LOCK_ID,)).fetchone()
+        yield bool(row and row[0])
+        # Closing the connection releases the lock.
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return redact_text(lines[0] if lines else repr(exc))
+
+
+def _run(args: argparse.Namespace, settings: Settings, err: Console) -> int:
+    # Imported here: it brings the processors' modules (faust), which other commands do not
+    # need to start.
+    from deploy.verify_views import CannotVerify, verify
+
     names = args.entity or list(VIEW_NAMES)
     started = datetime.now(UTC)
     progress = Progress(
@@ -131,8 +165,6 @@ def _stored(tally: Tally, sample_size: int) -> dict[str, Any]:
 def _store(
     settings: Settings, started: datetime, finished: datetime, results: list[dict[str, Any]]
 ) -> str | None:
-    import psycopg
-
     from readmodel.migrate import migrate
     from readmodel.verify_runs import record_run
 
@@ -141,7 +173,7 @@ def _store(
         with psycopg.connect(settings.readmodel_dsn, autocommit=True) as conn:
             record_run(conn, started, finished, results)
     except psycopg.Error as exc:
-        return redact_text(str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc))
+        return _first_line(exc)
     return None
 
 

@@ -13,7 +13,7 @@ import pytest
 from psycopg.types.json import Jsonb
 
 from api.verify_collector import VerifyCollector
-from deploy.verify_views import VIEW_NAMES
+from readmodel.verify_runs import LOCK_ID, VIEW_NAMES
 from tests.integration.feed import eventually, template_ids
 from tests.integration.stacks import RunningStack
 from tests.integration.verification import run_verify, verified_clean
@@ -21,6 +21,7 @@ from tests.integration.verification import run_verify, verified_clean
 pytestmark = pytest.mark.integration
 
 FAKE_ID = 10**12  # no Odoo row has it
+PATH = "/api/v1/ops/verify"
 
 
 def collected(stack: RunningStack) -> dict[tuple[str, str], float]:
@@ -151,6 +152,42 @@ def test_an_odoo_change_not_yet_in_the_read_model_is_a_difference_until_applied(
         120,
         "the restarted materializer to apply the change",
     )
+
+
+def test_a_verify_started_through_the_api_replaces_the_views_result(
+    stack: RunningStack, admin_api: httpx.Client
+) -> None:
+    verified_clean(stack)
+    before = {e["entity"]: e for e in admin_api.get(PATH).json()["entities"]}
+
+    # While a run holds the lock (here the test itself), none other starts.
+    with psycopg.connect(stack.readmodel_dsn, autocommit=True) as holder:
+        holder.execute("SELECT pg_advisory_lock(%s)", (LOCK_ID,))
+        assert admin_api.get(PATH).json()["running"] is True
+        refused = admin_api.post(PATH, json={"entities": ["pricelists"]})
+        assert refused.status_code == 409, refused.text
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert run_verify(stack, "--entity", "pricelists").returncode == 2
+
+    invalid = admin_api.post(PATH, json={"entities": ["nope"]})
+    assert invalid.status_code == 422, invalid.text
+    assert "entities" in invalid.text
+
+    started = admin_api.post(PATH, json={"entities": ["pricelists", "external_ids"]})
+    assert started.status_code == 202, started.text
+    assert started.json()["entities"] == ["pricelists", "external_ids"]
+
+    def replaced() -> dict[str, dict]:
+        body = admin_api.get(PATH).json()
+        after = {e["entity"]: e for e in body["entities"]}
+        assert not body["running"]
+        assert after["pricelists"]["runId"] > before["pricelists"]["runId"], after["pricelists"]
+        return after
+
+    after = eventually(replaced, 120, "the started verify to store its result")
+    assert after["external_ids"]["runId"] == after["pricelists"]["runId"]
+    assert after["pricelists"]["differences"] == after["external_ids"]["differences"] == 0
+    assert after["products"] == before["products"]  # not compared by that run
 
 
 def test_it_cannot_run_without_its_databases(stack: RunningStack) -> None:
