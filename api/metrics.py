@@ -44,6 +44,7 @@ from api.deps import require_scope
 from api.openapi import PROTECTED
 from api.process_metrics import ProcessCollector
 from api.routes.ops.lag import shared_probe
+from api.verify_collector import VerifyCollector
 from core.metrics import API_REQUEST_SECONDS, multiproc_dir
 from core.settings import Settings, get_settings
 from readmodel.freshness_metrics import FreshnessCollector
@@ -109,6 +110,7 @@ COLLECTORS: list[Callable[[Settings], Collector]] = [
     lambda settings: FreshnessCollector(settings.readmodel_dsn),
     lambda _settings: ProcessCollector(),
     DeadLetterCollector,
+    lambda settings: VerifyCollector(settings.readmodel_dsn),
 ]
 
 

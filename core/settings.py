@@ -265,6 +265,11 @@ class Settings(BaseSettings):
     debezium_notifications_topic: str = "atraxion.debezium-notifications"
     # At most this many ids in one resync request (422 above).
     resync_max_ids: int = 10_000
+    # Verify (`atraxion verify`, README "Verify"): differences kept per view in the read
+    # model (served by GET /api/v1/ops/verify) and rows fetched per round trip of its
+    # server-side cursors.
+    verify_sample_size: int = Field(default=20, ge=0)
+    verify_fetch_rows: int = Field(default=2000, ge=1)
 
     def _pg_url(self, db: str) -> str:
         auth = self.pg_user + (f":{self.pg_password}" if self.pg_password else "")

@@ -3,7 +3,7 @@ default (core/settings.py, or the ``ATRAXION_*`` environment).
 
 atraxion up [--scale N] [--odoo-dsn DSN] [--log-format auto|pretty|json] ...   the embedded stack
 atraxion preflight [--odoo-dsn DSN]       what ``up`` checks first, without starting anything
-atraxion verify [--show N]                served prices and stock against Odoo's rows
+atraxion verify [--entity NAME] [--json]  every read-model view against Odoo's tables
 atraxion token create --name N --scope webshop [--scope admin] [--expires 30d]
 atraxion token list
 atraxion token revoke N
@@ -35,6 +35,7 @@ from core.logs import configure_logging
 from core.settings import Settings, get_settings
 from deploy.commands import command, dead_letters, replay, resync
 from deploy.commands import lag as lag_command
+from deploy.commands import verify as verify_command
 
 if TYPE_CHECKING:
     from deploy.preflight import PreflightFailed
@@ -70,25 +71,12 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="<command>")
     _add_up(commands, settings)
     _add_preflight(commands, settings)
-    verify = command(
-        commands,
-        "verify",
-        "compare the served prices and stock with what Odoo's rows give (exit 1 if they "
-        "differ); meaningful once the pipeline has caught up",
-        run_verify,
-    )
-    verify.add_argument(
-        "--show",
-        type=int,
-        default=10,
-        metavar="N",
-        help="differences to print per feed (default: %(default)s)",
-    )
     _add_token_commands(commands, settings)
     lag_command.register(commands, settings)
     dead_letters.register(commands, settings)
     replay.register(commands, settings)
     resync.register(commands, settings)
+    verify_command.register(commands, settings)
     return parser
 
 
@@ -223,35 +211,6 @@ def _add_token_commands(commands: Any, settings: Settings) -> None:
 
 
 # -- commands ----------------------------------------------------------------------------------
-
-
-def run_verify(args: argparse.Namespace, settings: Settings) -> int:
-    import psycopg
-
-    from deploy.verify import differences, expected, served
-    from schemas.entities import COMPUTED
-
-    found = 0
-    try:
-        with (
-            psycopg.connect(settings.odoo_dsn) as odoo,
-            psycopg.connect(settings.readmodel_dsn) as readmodel,
-        ):
-            for entity in COMPUTED:
-                want = expected(odoo, entity)
-                wrong = differences(want, served(readmodel, entity))
-                print(f"{entity.name}: {len(want)} records, {len(wrong)} differences")
-                for line in wrong[: args.show]:
-                    print(f"  {line}")
-                found += len(wrong)
-    except psycopg.OperationalError as exc:
-        print(
-            f"atraxion verify: cannot reach the databases ({redact(settings.odoo_dsn)}, "
-            f"{redact(settings.readmodel_dsn)}): {_first_line(exc)}",
-            file=sys.stderr,
-        )
-        return 1
-    return 1 if found else 0
 
 
 async def run_token(args: argparse.Namespace, settings: Settings) -> int:

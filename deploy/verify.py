@@ -11,7 +11,8 @@ ir_property rows up to Odoo 17, from product_product.standard_price from 18).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import base64
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -27,12 +28,19 @@ _EPOCH = datetime(1970, 1, 1)
 
 
 def as_debezium(value: Any) -> Any:
+    """A value psycopg read as Debezium's JSON converter delivers it with this stack's settings
+    (jsonb is read as text by the caller: Debezium delivers it as a string)."""
     if isinstance(value, Decimal):
         return float(value)
     if isinstance(value, datetime):
         return int((value - _EPOCH).total_seconds() * 1000)
     if isinstance(value, date):
         return (value - _EPOCH.date()).days
+    if isinstance(value, time):  # connect mode: ms since midnight
+        seconds = value.hour * 3600 + value.minute * 60 + value.second
+        return seconds * 1000 + value.microsecond // 1000
+    if isinstance(value, bytes | memoryview):  # binary.handling.mode=bytes: base64 in JSON
+        return base64.b64encode(bytes(value)).decode()
     return value
 
 

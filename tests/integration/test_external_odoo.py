@@ -29,6 +29,7 @@ from deploy.local.ports import free_port, isolated_settings
 from deploy.local.processes import Child, wait_until
 from deploy.odoo_demo import seed
 from tests.integration.feed import FEED, eventually, item, template_ids
+from tests.integration.verification import verified_clean_with
 
 SECRET = "s3cret-Marker-7"  # the password of every DSN given to the CLI here
 ATRAXION = Path(sys.executable).parent / "atraxion"
@@ -193,6 +194,12 @@ def test_capture_an_existing_odoo_database(users_server: Cluster, tmp_path: Path
             "the change in the feed",
         )
         assert changed["changedFields"] == ["list_price"]
+
+        # Every view equals what this Odoo 16 database's tables give (`atraxion verify`).
+        embedded = f"postgresql://postgres@127.0.0.1:{env['ATRAXION_PG_PORT']}/atraxion"
+        verify_env = env | {"ATRAXION_ODOO_DSN": dsn, "ATRAXION_READMODEL_DSN": embedded}
+        result = verified_clean_with(verify_env)
+        assert SECRET not in json.dumps(result)
 
         # Only the documented objects were created in the user's database; the embedded
         # PostgreSQL holds the read model only.

@@ -20,6 +20,7 @@ from schemas.entities import PURCHASE_ORDER_LINES
 from tests.integration.computed import pages
 from tests.integration.feed import eventually
 from tests.integration.stacks import RunningStack
+from tests.integration.verification import verified_clean
 
 pytestmark = pytest.mark.integration
 
@@ -469,3 +470,9 @@ def test_served_line_records_equal_what_odoo_rows_give(
         return True
 
     eventually(same, 60, "served purchase-order lines equal to Odoo's")
+
+
+def test_after_the_scenarios_every_view_verifies_clean(stack: RunningStack) -> None:
+    """After the order changes and restarts above: every read-model view equals what Odoo's
+    tables give (`atraxion verify`, README "Verify")."""
+    verified_clean(stack)

@@ -14,6 +14,7 @@ import pytest
 from tests.integration.feed import eventually
 from tests.integration.feed import item as product_item
 from tests.integration.stacks import RunningStack
+from tests.integration.verification import verified_clean
 
 pytestmark = pytest.mark.integration
 
@@ -386,3 +387,9 @@ def test_killed_process_converges(
     for pid, name in named.items():
         wanted = f"__import__.{name}"
         wait_for(api, pid, lambda i, x=wanted: i["odooXmlId"] == x, wanted)
+
+
+def test_after_the_scenarios_every_view_verifies_clean(stack: RunningStack) -> None:
+    """After the partner changes and restarts above: every read-model view equals what Odoo's
+    tables give (`atraxion verify`, README "Verify")."""
+    verified_clean(stack)

@@ -4,9 +4,6 @@ same database (tests/integration/computed.py)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from typing import Any
 
 import httpx
@@ -28,6 +25,7 @@ from tests.integration.computed import (
 )
 from tests.integration.feed import FEED, barrier, eventually
 from tests.integration.stacks import RunningStack
+from tests.integration.verification import run_verify, verified_clean
 
 
 def variant_ids(odoo: psycopg.Connection) -> list[int]:
@@ -117,33 +115,37 @@ def test_snapshot_prices_and_stock_equal_the_computation(
     assert kinds == {(False, False), (True, False), (False, True)} | (kinds & {(True, True)})
 
 
-def test_the_verify_command_compares_the_feeds_with_odoo(
+def test_the_verify_command_compares_the_computed_feeds_with_odoo(
     api: httpx.Client,
     odoo: psycopg.Connection,
     readmodel: psycopg.Connection,
     stack: RunningStack,
 ) -> None:
     prices_converged(api, odoo)
-    env = os.environ | {
-        "ATRAXION_ODOO_DSN": stack.odoo_dsn,
-        "ATRAXION_READMODEL_DSN": stack.readmodel_dsn,
-    }
-    command = [sys.executable, "-m", "deploy.cli", "verify"]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    views = ("--entity", "pricelists", "--entity", "prices", "--entity", "stock")
+    done = run_verify(stack, *views, "--no-store")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "prices:" in done.stdout and "stock:" in done.stdout
-    assert "0 differences" in done.stdout.splitlines()[1]
-    # A wrong price in the read model is found and named.
-    key, item = readmodel.execute("SELECT key, item FROM price_feed LIMIT 1").fetchone()
+    lines = done.stdout.splitlines()
+    for view in ("pricelists", "prices", "stock"):
+        (summary,) = [line for line in lines if line.startswith(f"{view}: ")]
+        assert summary.endswith(" 0 differences"), summary
+    # A wrong stock quantity in the read model is found and named, with both values.
+    key, item = readmodel.execute(
+        "SELECT key, item FROM stock_feed WHERE NOT deleted ORDER BY key LIMIT 1"
+    ).fetchone()
     readmodel.execute(
-        "UPDATE price_feed SET item = jsonb_set(item, '{price}', '-1') WHERE key = %s", (key,)
+        "UPDATE stock_feed SET item = jsonb_set(item, '{quantity}', '-1') WHERE key = %s", (key,)
     )
     try:
-        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+        done = run_verify(stack, *views, "--no-store")
     finally:
-        readmodel.execute("UPDATE price_feed SET item = %s WHERE key = %s", (Jsonb(item), key))
-    assert done.returncode == 1
-    assert f"{key}.price: -1 != {item['price']}" in done.stdout
+        readmodel.execute("UPDATE stock_feed SET item = %s WHERE key = %s", (Jsonb(item), key))
+    assert done.returncode == 1, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    named = lines[lines.index(f"  different {key}") + 1]
+    # The computation may give an integral quantity as an int: 0 and 0.0 are one number.
+    assert named.startswith("    quantity: expected ") and named.endswith(", served -1"), named
+    assert float(named.split("expected ")[1].split(",")[0]) == item["quantity"], named
 
 
 @pytest.mark.usefixtures("clean_feeds")
@@ -288,3 +290,9 @@ def test_killed_processors_converge_to_the_same_prices(
     stack.restart("materializer")
     prices_converged(api, odoo, timeout=180)
     stock_converged(api, odoo)
+
+
+def test_after_the_restarts_every_view_verifies_clean(stack: RunningStack) -> None:
+    """After the kills and restarts above: every read-model view equals what Odoo's tables
+    give (`atraxion verify`, README "Verify")."""
+    verified_clean(stack)

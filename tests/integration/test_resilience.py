@@ -29,6 +29,7 @@ from tests.integration.feed import (
 )
 from tests.integration.offsets import caught_up
 from tests.integration.stacks import RunningStack
+from tests.integration.verification import verified_clean
 
 pytestmark = pytest.mark.integration
 
@@ -273,3 +274,9 @@ def _insert_template_event(
 def _eof(message) -> bool:
     error = message.error()
     return error is not None and error.code() == KafkaError._PARTITION_EOF
+
+
+def test_after_the_scenarios_every_view_verifies_clean(stack: RunningStack) -> None:
+    """After the crashes, replays and poison events above: every read-model view equals what Odoo's
+    tables give (`atraxion verify`, README "Verify")."""
+    verified_clean(stack)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.routes.ops import dead_letters, freshness, lag, processes, replays, resyncs
+from api.routes.ops import dead_letters, freshness, lag, processes, replays, resyncs, verify
 
 ROUTERS: list[APIRouter] = [
     lag.router,  # README "Lag and freshness"
@@ -13,5 +13,6 @@ ROUTERS: list[APIRouter] = [
     dead_letters.router,  # README "Dead letters"
     replays.router,  # README "Replay and resync"
     resyncs.router,
+    verify.router,  # README "Verify"
     processes.router,  # README "Ops page"
 ]

@@ -27,7 +27,6 @@ COMPOSE = ROOT / "docker-compose.yml"
 OTHER_CONCERNS = {
     # DeadLetterCollector has no describe(): this entry stays after the merge.
     "atraxion_dead_letters_open": "DeadLetterCollector (api/dead_letters.py)",
-    "atraxion_verify_differences": "VerifyCollector (api/verify_collector.py)",
 }
 SUFFIXES = {
     "counter": ("_total", "_created"),
