@@ -64,10 +64,34 @@ SEMANTIC_422 = {
 @schema.hook
 def filter_query(context: Any, query: dict[str, Any] | None) -> bool:
     """Drop generated queries with a parameter that would not be sent at all (an empty list
-    or object serializes to nothing): as a "negative" case (an unknown parameter) it reaches
-    the API as a valid request, and schemathesis would report its 200 as accepted invalid
-    data."""
-    return not query or not any(value in ([], {}, None) for value in query.values())
+    or object serializes to nothing), or an array of objects or arrays (a query string has no
+    nesting: they arrive as plain strings, e.g. a valid consumer-group name): as "negative"
+    cases they reach the API as valid requests, and schemathesis would report their 200 as
+    accepted invalid data. Likewise a single value for an array parameter: ``?group=x`` is
+    exactly how a one-item array is sent."""
+    if not query:
+        return True
+    arrays = _array_parameters(context.operation)
+    for name, value in query.items():
+        if value in ([], {}, None):
+            return False
+        if isinstance(value, list) and any(isinstance(v, dict | list) for v in value):
+            return False
+        if name in arrays and not isinstance(value, list):
+            return False
+    return True
+
+
+def _array_parameters(operation: Any) -> set[str]:
+    """The query parameters of ``operation`` whose schema allows an array."""
+    if operation is None:
+        return set()
+    found = set()
+    for parameter in operation.query:
+        schema = parameter.definition.get("schema", {})
+        if any(s.get("type") == "array" for s in [schema, *schema.get("anyOf", [])]):
+            found.add(parameter.name)
+    return found
 
 
 def test_live_document_is_this_one(anonymous_api: httpx.Client):

@@ -125,10 +125,15 @@ def test_processors_report_themselves_live(local: Stack, api: httpx.Client, odoo
                 in (status["lag"])
             )
         elif process == "materializer":
-            # The domain topics, Debezium's ir_model_data (the external-id sink's) and the
-            # webshop-order results (the order-status sink's).
+            # The domain topics, Debezium's ir_model_data (the external-id sink's), the
+            # webshop-order results (the order-status sink's) and Debezium's notifications.
             external_ids = raw_topic(local.settings.topic_prefix, EXTERNAL_IDS.source.name)
-            read = (*DOMAIN_TOPICS, external_ids, WEBSHOP_ORDER_RESULTS_TOPIC)
+            read = (
+                *DOMAIN_TOPICS,
+                external_ids,
+                WEBSHOP_ORDER_RESULTS_TOPIC,
+                local.settings.debezium_notifications_topic,  # resync progress
+            )
             assert set(status["lag"]) == {f"{t}[0]" for t in read}
         else:
             assert set(status["lag"]) == {f"{WEBSHOP_ORDERS_TOPIC}[0]"}

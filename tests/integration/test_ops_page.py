@@ -3,9 +3,10 @@ driven by Playwright for Python, against the running stack's API.
 
 A refused token shows why; the admin token logs in and stays for the tab's session across a
 reload; the processes panel lists the stack's processes as the API reports them; each other
-panel shows its endpoint's data (a poison record made beforehand, so the dead letters have
-a row); logout forgets the token. ``OPS_PAGE_SCREENSHOT=docs/ops-page.png`` also saves the page's
-screenshot there (README "Ops page").
+panel shows its endpoint's data (a poison record and a verify run made beforehand, so the
+dead letters and verify panels have rows); logout forgets the token.
+``OPS_PAGE_SCREENSHOT=docs/ops-page.png`` also saves the page's screenshot there (README
+"Ops page").
 """
 
 from __future__ import annotations
@@ -120,8 +121,25 @@ def a_dead_letter(stack: RunningStack, admin_api: httpx.Client) -> str:
     return key
 
 
+@pytest.fixture(scope="module")
+def a_verify_run(admin_api: httpx.Client) -> None:
+    """A verify of the products view through the API, once its result is in."""
+    started = admin_api.post("/api/v1/ops/verify", json={"entities": ["products"]})
+    assert started.status_code == 202, started.text
+
+    def finished() -> bool:
+        result = admin_api.get("/api/v1/ops/verify").json()
+        return not result["running"] and any(e["entity"] == "products" for e in result["entities"])
+
+    eventually(finished, 120, "the verify run's result")
+
+
 def test_admin_session(
-    page: Page, stack: RunningStack, admin_api: httpx.Client, a_dead_letter: str
+    page: Page,
+    stack: RunningStack,
+    admin_api: httpx.Client,
+    a_dead_letter: str,
+    a_verify_run: None,
 ) -> None:
     group = stack.settings.materializer_group
     open_page(page)
