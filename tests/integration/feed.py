@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -108,6 +109,32 @@ def copy_template(odoo: psycopg.Connection, source_id: int) -> int:
         (new_id, source_id),
     )
     return new_id
+
+
+def products_in_view(readmodel: psycopg.Connection) -> set[int]:
+    return {r[0] for r in readmodel.execute("SELECT odoo_id FROM product_feed")}
+
+
+@contextmanager
+def own_templates(
+    api: httpx.Client,
+    odoo: psycopg.Connection,
+    readmodel: psycopg.Connection,
+    count: int,
+    settle: Callable[[], None],
+) -> Iterator[list[int]]:
+    """``count`` templates of a test module's own (copies of the first one), in the feed once
+    ``settle`` returns: the module changes these only, so that other modules find the feed as
+    the snapshot left it. Afterwards every one is pending again, as the snapshot left them
+    (other modules wait for that): a change in Odoo makes those marked processed pending."""
+    ids = template_ids(odoo)
+    eventually(lambda: products_in_view(readmodel) >= set(ids), 180, "the snapshot")
+    own = [copy_template(odoo, ids[0]) for _ in range(count)]
+    eventually(lambda: products_in_view(readmodel) >= set(own), 120, "the module's templates")
+    settle()
+    yield own
+    for odoo_id in sorted(set(own) - pending_ids(api)):
+        barrier(api, odoo, odoo_id)
 
 
 def _columns(odoo: psycopg.Connection, table: str, exclude: set[str] | None = None) -> str:

@@ -18,10 +18,10 @@ from schemas.entities import PRICES, PRODUCTS
 from schemas.odoo_tables import raw_topic
 from tests.integration.feed import (
     barrier,
-    copy_template,
     eventually,
     item,
     mark_processed,
+    own_templates,
     pending_ids,
     set_price,
     template_ids,
@@ -38,22 +38,8 @@ RESYNCS = "/api/v1/ops/resyncs"
 def mine(
     stack: RunningStack, api: httpx.Client, odoo: psycopg.Connection, readmodel: psycopg.Connection
 ) -> Iterator[list[int]]:
-    """Templates of this module's own (copies of the first one), in the feed: the tests mark
-    these only, so that other modules find the feed as the snapshot left it."""
-    ids = template_ids(odoo)
-    eventually(lambda: in_view(readmodel) >= set(ids), 180, "the snapshot in the read model")
-    own = [copy_template(odoo, ids[0]) for _ in range(5)]
-    eventually(lambda: in_view(readmodel) >= set(own), 120, "the module's templates")
-    quiet(stack)
-    yield own
-    # Leave every item pending, as the snapshot did (other modules wait for that): a change in
-    # Odoo makes the ones marked processed here pending again.
-    for odoo_id in sorted(set(own) - pending_ids(api)):
-        barrier(api, odoo, odoo_id)
-
-
-def in_view(readmodel: psycopg.Connection) -> set[int]:
-    return {r[0] for r in readmodel.execute("SELECT odoo_id FROM product_feed")}
+    with own_templates(api, odoo, readmodel, 5, lambda: quiet(stack)) as own:
+        yield own
 
 
 def quiet(stack: RunningStack) -> None:
