@@ -480,6 +480,11 @@ class _Up:
         rows = [
             ("API", f"{stack.api_url}   docs: {stack.api_url}/docs"),
             (
+                "Operations",
+                f"{stack.api_url}/ops (the admin token: jq -r .tokens.admin {stack_file})\n"
+                f"{stack.api_url}/metrics (Prometheus, the same token)",
+            ),
+            (
                 "Odoo database",
                 redact(settings.odoo_dsn)
                 + ("   (yours, captured as it is)" if settings.odoo_is_external else "   (demo)"),
