@@ -14,7 +14,9 @@ feed and the pipeline is idle, then:
 3. the burst ends when every group's lag is 0 again; per group the peak lag in records and
    in seconds as the API and as /metrics reported them, and when it drained; per entity the
    freshness histogram's change over the burst (count, and p50/p90/p99 read off its buckets);
-4. optionally (``--screenshot``) the ops page at the peak, through headless Chromium;
+4. optionally (``--screenshot``) the ops page in headless Chromium, open from before the
+   burst and refreshing every ``--every`` seconds: the screenshot kept is the one where the
+   page itself showed the largest total lag, and that figure is in the result;
 5. a full replay of the products view through ``POST /api/v1/ops/replays``, timed until
    ``done`` (records, seconds, records/s).
 
@@ -28,6 +30,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,7 +56,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="atraxion-ops-") as tmp:
-        settings = isolated_settings(Path(tmp), demo_scale=args.scale)
+        settings = isolated_settings(
+            Path(tmp),
+            demo_scale=args.scale,
+            ops_page_refresh_s=max(1.0, args.every),
+            # The page (7 calls a refresh) and the sampler (2 a sample) share the admin
+            # token; at one refresh a second its default 120/60 would answer 429s.
+            rate_limit_admin="3000/60",
+        )
         stack = Stack(settings, throwaway=True)
         result: dict[str, object] = {"scale": args.scale, "rows": args.rows}
         try:
@@ -69,16 +79,14 @@ def main(argv: list[str] | None = None) -> int:
             progress("snapshot done, every group caught up")
             sampler = Sampler(api, args.every)
             sampler.start()
-            time.sleep(3 * args.every)  # a baseline before the burst
-            before = freshness(api)
-            result["burst"] = burst(stack, args.rows, args.batch)
-            if args.screenshot:
-                with OpsPage(stack) as page:
-                    peak = sampler.wait_for_peak_then_drain(900, page.snapshot)
+            with OpsPage(stack) if args.screenshot else nullcontext() as page:
+                time.sleep(3 * args.every)  # a baseline before the burst (and on the page)
+                before = freshness(api)
+                result["burst"] = burst(stack, args.rows, args.batch)
+                peak = sampler.wait_for_peak_then_drain(900, page.snapshot if page else None)
+                if page is not None and args.screenshot:
                     page.keep(args.screenshot)
-                result["screenshot"] = {"path": str(args.screenshot), "lag_records": page.lag}
-            else:
-                peak = sampler.wait_for_peak_then_drain(900)
+                    result["page"] = {"screenshot": str(args.screenshot), **page.shown}
             sampler.stop()
             after = freshness(api)
             result["lag"] = sampler.summary()
@@ -152,7 +160,7 @@ class Sampler:
         self, timeout: float, meanwhile: Callable[[int], None] | None = None
     ) -> float:
         """Seconds from the first lagging sample to the first one with no lag at all;
-        ``meanwhile`` is called with the latest total lag at every sample."""
+        ``meanwhile`` is called at every sample."""
         deadline = time.monotonic() + timeout
         first_lag: float | None = None
         seen = 0
@@ -164,8 +172,8 @@ class Sampler:
                 if first_lag is not None and not lagging:
                     return sample.at - first_lag
             seen = len(self.samples)
-            if meanwhile is not None and self.samples:
-                meanwhile(sum(r for r, _ in self.samples[-1].api.values()))
+            if meanwhile is not None:
+                meanwhile()
             time.sleep(self.every)
         raise TimeoutError(f"the groups did not catch up within {timeout}s")
 
@@ -187,11 +195,11 @@ class Sampler:
 
 class OpsPage:
     """The ops page in headless Chromium, logged in with the admin token; keeps the
-    screenshot taken at the largest total lag."""
+    screenshot where the page showed the largest total lag (what it showed is ``shown``)."""
 
     def __init__(self, stack: Stack) -> None:
         self.stack = stack
-        self.lag = -1
+        self.shown: dict[str, Any] = {"lag_records": -1}
         self.png = b""
 
     def __enter__(self) -> OpsPage:
@@ -207,9 +215,20 @@ class OpsPage:
         self.page.click("#login-submit")
         return self
 
-    def snapshot(self, lag: int) -> None:
-        if lag > self.lag:
-            self.lag, self.png = lag, self.page.screenshot(full_page=True)
+    def snapshot(self) -> None:
+        # The lag table's rows as the page drew them: group, records, time.
+        rows = self.page.eval_on_selector_all(
+            "table.lag tr[data-group]",
+            "rows => rows.map(r => [...r.cells].slice(0, 3).map(c => c.textContent.trim()))",
+        )
+        total = sum(int(records.replace(",", "")) for _, records, _ in rows)
+        if total > self.shown["lag_records"]:
+            self.png = self.page.screenshot(full_page=True)
+            self.shown = {
+                "lag_records": total,
+                "groups": {group: {"records": r, "time": t} for group, r, t in rows},
+                "at": self.page.text_content("#refreshed"),
+            }
 
     def keep(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -27,8 +27,13 @@ from psycopg import sql
 
 TABLE = "entity_freshness"
 
-# Upper bounds (seconds) of the histogram's buckets, and "+Inf".
-BOUNDS: tuple[float, ...] = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0)
+# Upper bounds (seconds) of the histogram's buckets, and "+Inf". Dense between 1 s and a
+# minute, where a burst's backlog puts most changes, so quantiles read off it mean something.
+# A row written with other bounds starts over (record_sql), so changing them is safe.
+BOUNDS: tuple[float, ...] = (
+    0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 7.5, 10.0, 15.0, 20.0, 30.0, 45.0, 60.0,
+    120.0, 300.0, 900.0, 3600.0,
+)  # fmt: skip
 
 
 def record_sql(table: str, key_column: str) -> sql.Composed:

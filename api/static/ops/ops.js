@@ -347,10 +347,14 @@
           cell(e.sample && e.sample.length ? el("details", {},
             el("summary", { text: plural(e.sample.length, "row") }),
             el("pre", { text: JSON.stringify(e.sample, null, 2) })) : null)));
-        return [
-          el("p", {}, badge(differing
+        // Never run is not "no differences": nothing was compared yet.
+        const verdict = !body.ranAt ? el("p", {}, badge("not run yet", "warn"),
+          " (atraxion verify, or POST /api/v1/ops/verify)")
+          : el("p", {}, badge(differing
             ? `${plural(differing, "row")} differ${differing === 1 ? "s" : ""}` : "no differences",
-            differing ? "bad" : "ok"), " ran ", when(body.ranAt) || "never"),
+            differing ? "bad" : "ok"), " ran ", when(body.ranAt));
+        return [
+          verdict,
           table(["Entity", "Expected", "Served", "Differences", "Sample"], rows,
             { class: "verify" }),
         ];

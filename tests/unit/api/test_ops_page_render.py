@@ -296,6 +296,20 @@ def test_missing_endpoints_and_errors_are_shown_per_panel(browser: Browser) -> N
     assert problems == []
 
 
+def test_verify_never_run_is_not_shown_as_no_differences(browser: Browser) -> None:
+    def respond(path: str, headers: dict[str, str]) -> tuple[int, Any]:
+        if path.startswith("/api/v1/ops/verify"):
+            return 200, {"ranAt": None, "entities": []}
+        return contract(path, headers)
+
+    page, problems = open_page(browser, respond)
+    verify = page.locator("#panel-verify")
+    expect(verify).to_have_attribute("data-state", "ok")
+    expect(verify).to_contain_text("not run yet")
+    expect(verify).not_to_contain_text("no differences")
+    assert problems == []
+
+
 def test_a_token_refused_later_ends_the_session(browser: Browser) -> None:
     calls = {"n": 0}
 
