@@ -265,6 +265,11 @@ class Settings(BaseSettings):
     debezium_notifications_topic: str = "atraxion.debezium-notifications"
     # At most this many ids in one resync request (422 above).
     resync_max_ids: int = 10_000
+    # A resync still "requested" this long after its signal was inserted: Debezium has not
+    # read the signal (connector stopped, or its signal.data.collection names another
+    # table). The API, the ops page and `atraxion resync` then say so (the row is kept: a
+    # connector that comes back reads the signal and the resync goes on).
+    resync_signal_wait_s: float = Field(default=60.0, gt=0)
     # Verify (`atraxion verify`, README "Verify"): differences kept per view in the read
     # model (served by GET /api/v1/ops/verify) and rows fetched per round trip of its
     # server-side cursors.

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -243,6 +244,21 @@ def key_fraction(last_key: str | None, max_key: str | None) -> float | None:
     if last is None or top is None or top <= 0:
         return None
     return min(max(last / top, 0.0), 1.0)
+
+
+def unread_signal_hint(
+    status: str, started_at: datetime, now: datetime, wait_s: float, signal_table: str
+) -> str | None:
+    """Why a resync may not move, once it has been ``requested`` (its signal inserted,
+    nothing heard from Debezium) for ``wait_s`` seconds or more; None otherwise. Pure."""
+    waited = (now - started_at).total_seconds()
+    if status != "requested" or waited < wait_s:
+        return None
+    return (
+        f"Debezium has not read the signal in {waited:.0f} s: is the connector running, and "
+        f"does its signal.data.collection name public.{signal_table}? The signal stays in "
+        "the table; the resync goes on once Debezium reads it."
+    )
 
 
 def _single_int(key: str | None) -> int | None:

@@ -52,6 +52,11 @@ class Resync(BaseModel):
     startedAt: datetime
     finishedAt: datetime | None
     error: str | None
+    hint: str | None = Field(
+        default=None,
+        description="Set while a resync has stayed requested for ATRAXION_RESYNC_SIGNAL_WAIT_S "
+        "or longer: Debezium has not read its signal, and what to check",
+    )
 
 
 class ResyncList(BaseModel):

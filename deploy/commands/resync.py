@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import time
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
@@ -35,6 +36,7 @@ from schemas.resyncs import (
     insert_signal_sql,
     key_fraction,
     signal_row,
+    unread_signal_hint,
     validated,
 )
 
@@ -156,9 +158,20 @@ def follow(
     ):
         total = max(expected or 0, 1)
         task = progress.add_task("resync", total=total, status="requested", rows="")
+        hinted = False
         while time.monotonic() < deadline:
             row = rm.execute(store.GET_SQL, {"id": resync_id}).fetchone()
             assert row is not None
+            hint = unread_signal_hint(
+                row["status"],
+                row["started_at"],
+                datetime.now(UTC),
+                settings.resync_signal_wait_s,
+                settings.signal_table,
+            )
+            if hint and not hinted:  # once: the bar keeps showing "requested"
+                progress.console.print(f"[yellow]! {hint}[/yellow]")
+                hinted = True
             fraction = key_fraction(row["last_key"], row["max_key"]) or 0.0
             done = row["status"] == "done"
             completed = total if done else fraction * total

@@ -16,7 +16,8 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
 from prometheus_client import CollectorRegistry, generate_latest
 
 from readmodel.feeds import upsert_sql
@@ -25,6 +26,7 @@ from readmodel.freshness_metrics import FreshnessCollector
 from schemas.entities import PRODUCTS
 from schemas.topics import PRODUCTS_TOPIC
 from streams.kafka.lag_metrics import ConsumerLagCollector
+from streams.kafka.lag_probe import LagProbe
 from tests.integration.feed import (
     barrier,
     eventually,
@@ -277,3 +279,54 @@ def test_collectors_on_the_running_stack(stack: RunningStack) -> None:
     for line in text.splitlines():
         if line.startswith("atraxion_consumer_lag_records{"):
             assert float(line.rsplit(" ", 1)[1]) >= 0, line
+
+
+def test_the_list_offsets_path_agrees_with_the_fetch_path(stack: RunningStack) -> None:
+    """The log ends Apache Kafka gets (ListOffsets, ``broker_flavor="kafka"``) and the ones
+    Tansu gets (a fetch's high watermark), measured on the real broker here. Tansu answers
+    ListOffsets with its last batch's base offset + 1, the true end only when every batch
+    holds one record: so a topic of our own (the faust worker's prefix makes it a project
+    topic that nothing consumes) is written one record per batch, and both paths must give
+    the same exact figures. On Apache Kafka both are right for any batches."""
+    settings = stack.settings
+    topic = f"{settings.streams_app_id}-lag-paths-{uuid.uuid4().hex[:8]}"
+    admin = AdminClient({"bootstrap.servers": stack.kafka_bootstrap})
+    for future in admin.create_topics([NewTopic(topic, 1, 1)], operation_timeout=30).values():
+        future.result(30)
+    # Record timestamps a minute in the past, one second apart: lagSeconds is their age.
+    first_ms = int(time.time() * 1000) - 60_000
+    producer = Producer({"bootstrap.servers": stack.kafka_bootstrap, "linger.ms": 0})
+    for i in range(10):
+        producer.produce(topic, key=b"k", value=str(i).encode(), timestamp=first_ms + 1000 * i)
+        assert producer.flush(10) == 0  # one record per batch
+    behind, caught_up = f"team-behind-{uuid.uuid4().hex[:8]}", f"team-done-{uuid.uuid4().hex[:8]}"
+    for group, offset in ((behind, 4), (caught_up, 10)):
+        committer = Consumer({"bootstrap.servers": stack.kafka_bootstrap, "group.id": group})
+        try:
+            committer.commit(offsets=[TopicPartition(topic, 0, offset)], asynchronous=False)
+        finally:
+            committer.close()
+
+    reports = {}
+    for flavor in ("kafka", "tansu"):
+        probe = LagProbe(settings.model_copy(update={"broker_flavor": flavor}))
+        try:
+            reports[flavor] = probe.measure([behind, caught_up], timeout=30)
+        finally:
+            probe.close()
+
+    for flavor, report in reports.items():
+        groups = {g.group: g for g in report.groups}
+        assert set(groups) == {behind, caught_up}, flavor
+        (late,) = groups[behind].partitions
+        assert (late.topic, late.committed_offset, late.log_end_offset, late.lag_records) == (
+            topic,
+            4,
+            10,
+            6,
+        ), flavor
+        # The age of the record at offset 4 when measured.
+        expected_s = (report.measured_at_ms - (first_ms + 4000)) / 1000
+        assert late.lag_seconds == pytest.approx(expected_s, abs=0.002), flavor
+        (done,) = groups[caught_up].partitions
+        assert (done.log_end_offset, done.lag_records, done.lag_seconds) == (10, 0, 0.0), flavor

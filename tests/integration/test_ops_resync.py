@@ -180,3 +180,32 @@ def test_invalid_requests_are_problems_naming_the_field(
     assert response.status_code == 422, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
     assert [e["field"] for e in response.json()["errors"]] == [field]
+
+
+def test_a_signal_debezium_never_read_is_pointed_out(
+    stack: RunningStack, admin_api: httpx.Client, readmodel: psycopg.Connection
+) -> None:
+    """A resync recorded with no signal for Debezium to read (what a stopped connector, or a
+    signal table the connector does not watch, looks like): once it has been requested for
+    ATRAXION_RESYNC_SIGNAL_WAIT_S the API says why it does not move; a fresh one does not."""
+    wait_s = stack.settings.resync_signal_wait_s
+    ids = {}
+    for name, age in (("stuck", wait_s + 30), ("fresh", 0)):
+        (ids[name],) = readmodel.execute(
+            'INSERT INTO ops_resync (id, "table", expected, started_at) '
+            "VALUES (gen_random_uuid(), 'product_template', 1, "
+            "now() - make_interval(secs => %s)) RETURNING id",
+            (age,),
+        ).fetchone()
+    try:
+        stuck = admin_api.get(f"{RESYNCS}/{ids['stuck']}").json()
+        assert stuck["status"] == "requested"
+        assert "Debezium has not read the signal" in stuck["hint"]
+        assert f"public.{stack.settings.signal_table}" in stuck["hint"]
+        fresh = admin_api.get(f"{RESYNCS}/{ids['fresh']}").json()
+        assert (fresh["status"], fresh["hint"]) == ("requested", None)
+        listed = {r["id"]: r for r in admin_api.get(RESYNCS).json()["items"]}
+        assert "Debezium has not read the signal" in listed[str(ids["stuck"])]["hint"]
+        assert listed[str(ids["fresh"])]["hint"] is None
+    finally:
+        readmodel.execute("DELETE FROM ops_resync WHERE id = ANY(%s)", (list(ids.values()),))

@@ -308,11 +308,13 @@
           cell(r.status),
           cell(running(r) ? el("span", {}, progressBar(r.rowsDone, null), ` ${num(r.rowsDone)} rows`)
             : `${num(r.rowsDone)} rows`),
-          cell(when(r.startedAt)), cell(when(r.finishedAt)), cell(r.error)));
+          cell(when(r.startedAt)), cell(when(r.finishedAt)),
+          cell(r.hint ? el("span", { class: "hint" }, badge("signal unread", "warn"), ` ${r.hint}`)
+            : r.error)));
         return [
           el("p", {}, badge(`${active} in progress`, active ? "warn" : "ok")),
           rows.length ? table(["Table", "Rows", "Status", "Progress", "Started", "Finished",
-            "Error"], rows, { class: "resyncs" }) : el("p", { class: "muted", text: "none" }),
+            "Error or hint"], rows, { class: "resyncs" }) : el("p", { class: "muted", text: "none" }),
         ];
       },
     },

@@ -129,6 +129,18 @@ ANSWERS: dict[str, Any] = {
                 "error": None,
             },
             {
+                "id": 3,
+                "table": "product_product",
+                "ids": None,
+                "where": None,
+                "status": "requested",
+                "rowsDone": 0,
+                "startedAt": AT,
+                "finishedAt": None,
+                "error": None,
+                "hint": "Debezium has not read the signal in 75 s: is the connector running?",
+            },
+            {
                 "id": 2,
                 "table": "res_partner",
                 "ids": None,
@@ -231,7 +243,7 @@ def cells(page: Page, selector: str) -> list[str]:
 def test_every_panel_draws_its_contract(browser: Browser) -> None:
     page, problems = open_page(browser, contract)
     expect(page.locator("#dashboard")).to_be_visible()
-    for panel in ("lag", "freshness", "dead-letters", "resyncs", "replays", "verify"):
+    for panel in ("processes", "lag", "freshness", "dead-letters", "resyncs", "replays", "verify"):
         expect(page.locator(f"#panel-{panel}")).to_have_attribute("data-state", "ok")
 
     states = page.locator("#panel-processes tr[data-process] td:nth-child(2)")
@@ -265,7 +277,10 @@ def test_every_panel_draws_its_contract(browser: Browser) -> None:
         json.loads(detail.locator("pre").inner_text()) == ANSWERS["/api/v1/ops/dead-letters/dl-1"]
     )
 
-    expect(page.locator("#panel-resyncs")).to_contain_text("1 in progress")
+    expect(page.locator("#panel-resyncs")).to_contain_text("2 in progress")
+    unread = page.locator('#panel-resyncs tr[data-resync="3"]')
+    expect(unread).to_contain_text("signal unread")
+    expect(unread).to_contain_text("has not read the signal in 75 s")
     replay = page.locator('#panel-replays tr[data-replay="5"]')
     expect(replay).to_contain_text("250 / 1,000 (25 %)")
     expect(replay).to_contain_text("125/s")

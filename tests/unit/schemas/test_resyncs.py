@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import orjson
 import pytest
@@ -17,6 +18,7 @@ from schemas.resyncs import (
     parse_notification,
     signal_payload,
     signal_row,
+    unread_signal_hint,
     validated,
 )
 
@@ -181,3 +183,16 @@ def test_malformed_notifications_raise(value: object) -> None:
 )  # fmt: skip
 def test_key_fraction(last: str | None, top: str | None, fraction: float | None) -> None:
     assert key_fraction(last, top) == fraction
+
+
+def test_unread_signal_hint_only_for_a_resync_requested_too_long() -> None:
+    started = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    later = started + timedelta(seconds=90)
+    hint = unread_signal_hint("requested", started, later, 60.0, "atraxion_signal")
+    assert hint is not None
+    assert "90 s" in hint and "public.atraxion_signal" in hint
+    # Not yet long enough, or Debezium has answered (running, or finished).
+    soon = started + timedelta(seconds=59)
+    assert unread_signal_hint("requested", started, soon, 60.0, "atraxion_signal") is None
+    for status in ("running", "done", "aborted", "failed"):
+        assert unread_signal_hint(status, started, later, 60.0, "atraxion_signal") is None
