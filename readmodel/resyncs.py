@@ -5,6 +5,13 @@ done / aborted / failed), so a repeated or replayed notification changes nothing
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from core.settings import Settings
+from schemas.resyncs import unread_signal_hint
+
 COLUMNS = (
     'id, "table", ids, "where", status, expected, rows_done, last_key, max_key, started_at, '
     "finished_at, error"
@@ -35,3 +42,15 @@ WHERE id::text = %(id)s AND status IN ('requested', 'running')"""
 
 LIST_SQL = "SELECT " + COLUMNS + " FROM ops_resync ORDER BY started_at DESC LIMIT %(limit)s"
 GET_SQL = "SELECT " + COLUMNS + " FROM ops_resync WHERE id = %(id)s"
+
+
+def hint(row: Mapping[str, Any], settings: Settings) -> str | None:
+    """Why the resync of ``row`` (COLUMNS) does not move, now, if it has waited too long for
+    Debezium to read its signal (ATRAXION_RESYNC_SIGNAL_WAIT_S)."""
+    return unread_signal_hint(
+        row["status"],
+        row["started_at"],
+        datetime.now(UTC),
+        settings.resync_signal_wait_s,
+        settings.signal_table,
+    )

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import time
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
@@ -36,7 +35,6 @@ from schemas.resyncs import (
     insert_signal_sql,
     key_fraction,
     signal_row,
-    unread_signal_hint,
     validated,
 )
 
@@ -162,13 +160,7 @@ def follow(
         while time.monotonic() < deadline:
             row = rm.execute(store.GET_SQL, {"id": resync_id}).fetchone()
             assert row is not None
-            hint = unread_signal_hint(
-                row["status"],
-                row["started_at"],
-                datetime.now(UTC),
-                settings.resync_signal_wait_s,
-                settings.signal_table,
-            )
+            hint = store.hint(row, settings)
             if hint and not hinted:  # once: the bar keeps showing "requested"
                 progress.console.print(f"[yellow]! {hint}[/yellow]")
                 hinted = True

@@ -17,7 +17,6 @@ the processors diff every re-read row against what they hold.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import psycopg
@@ -36,7 +35,6 @@ from schemas.resyncs import (
     insert_signal_sql,
     key_fraction,
     signal_row,
-    unread_signal_hint,
     validated,
 )
 
@@ -51,14 +49,6 @@ COUNT_TIMEOUT_MS = 10_000
 
 def resync_item(row: dict[str, Any]) -> Resync:
     progress = 1.0 if row["status"] == "done" else key_fraction(row["last_key"], row["max_key"])
-    settings = get_settings()
-    hint = unread_signal_hint(
-        row["status"],
-        row["started_at"],
-        datetime.now(UTC),
-        settings.resync_signal_wait_s,
-        settings.signal_table,
-    )
     return Resync(
         id=row["id"],
         table=row["table"],
@@ -71,7 +61,7 @@ def resync_item(row: dict[str, Any]) -> Resync:
         startedAt=row["started_at"],
         finishedAt=row["finished_at"],
         error=row["error"],
-        hint=hint,
+        hint=store.hint(row, get_settings()),
     )
 
 
