@@ -48,6 +48,7 @@ from api.verify_collector import VerifyCollector
 from core.metrics import API_REQUEST_SECONDS, multiproc_dir
 from core.settings import Settings, get_settings
 from readmodel.freshness_metrics import FreshnessCollector
+from readmodel.scrape_collector import ReadModelCollector
 from schemas.entities import COMPUTED, ENTITIES
 from streams.kafka.lag_metrics import ConsumerLagCollector
 
@@ -55,16 +56,16 @@ log = structlog.get_logger(__name__)
 UNMATCHED = "<unmatched>"  # the route label of a request no route matched (404, early 413)
 
 
-class FeedPendingCollector(Collector):
+class FeedPendingCollector(ReadModelCollector):
     """``atraxion_feed_pending_records{entity}``: the items of each entity's feed waiting to
     be marked processed by the webshop, counted at scrape time in one read-model query (each
     feed table has a partial index on its pending rows, so each count reads that index)."""
 
     name = "atraxion_feed_pending_records"
+    failed_event = "metrics.feed_pending_failed"
 
     def __init__(self, settings: Settings) -> None:
-        self.dsn = settings.readmodel_dsn
-        self.timeout_s = max(1, int(settings.api_db_timeout_s))
+        super().__init__(settings.readmodel_dsn, settings.api_db_timeout_s)
         self.tables = {e.name: e.feed.table for e in ENTITIES} | {
             c.name: c.feed.table for c in COMPUTED
         }
@@ -77,28 +78,18 @@ class FeedPendingCollector(Collector):
             for entity, table in self.tables.items()
         )
 
-    def describe(self) -> Iterable[Metric]:
-        return [self._family()]
+    def read(self, conn: psycopg.Connection) -> list[tuple[str, int]]:
+        return conn.execute(self.query()).fetchall()
 
-    def collect(self) -> Iterable[Metric]:
-        family = self._family()
-        try:
-            with psycopg.connect(self.dsn, connect_timeout=self.timeout_s) as conn:
-                rows = conn.execute(self.query()).fetchall()
-        except psycopg.Error as exc:
-            # The rest of the scrape still answers; the series is absent meanwhile.
-            log.warning("metrics.feed_pending_failed", error=str(exc))
-            return []
-        for entity, count in rows:
-            family.add_metric([entity], count)
-        return [family]
-
-    def _family(self) -> GaugeMetricFamily:
-        return GaugeMetricFamily(
+    def families(self, rows: Iterable[tuple[str, int]]) -> list[Metric]:
+        family = GaugeMetricFamily(
             self.name,
             "Feed items waiting to be marked processed, per entity (read model).",
             labels=["entity"],
         )
+        for entity, count in rows:
+            family.add_metric([entity], count)
+        return [family]
 
 
 # Scrape-time collectors: each a factory taking the settings (a Collector class whose

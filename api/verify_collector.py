@@ -12,17 +12,14 @@ API's registry (api/metrics.py).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import psycopg
-import structlog
 from prometheus_client.core import GaugeMetricFamily, Metric
-from prometheus_client.registry import Collector
 
+from readmodel.scrape_collector import ReadModelCollector
 from readmodel.verify_runs import last_results
-
-log = structlog.get_logger(__name__)
 
 
 def verify_metrics(results: Iterable[Mapping[str, Any]]) -> list[Metric]:
@@ -43,24 +40,16 @@ def verify_metrics(results: Iterable[Mapping[str, Any]]) -> list[Metric]:
     return [differences, last_run]
 
 
-class VerifyCollector(Collector):
-    """Reads the read model at each scrape (one short query); an unreachable database gives
-    no verify series for that scrape rather than failing the whole ``/metrics``."""
+class VerifyCollector(ReadModelCollector):
+    """The last results of every view, one short query at each scrape."""
 
-    def __init__(self, dsn: str, connect_timeout_s: float = 2.0) -> None:
-        self.dsn = dsn
-        self.connect_timeout_s = connect_timeout_s
+    failed_event = "verify.metrics_unavailable"
 
-    def collect(self) -> Iterator[Metric]:
-        try:
-            timeout = max(1, round(self.connect_timeout_s))
-            with psycopg.connect(self.dsn, connect_timeout=timeout, autocommit=True) as conn:
-                results = last_results(conn)
-        except psycopg.Error as exc:
-            log.warning("verify.metrics_unavailable", error=str(exc).strip().splitlines()[:1])
-            return
-        yield from verify_metrics(results)
+    def __init__(self, dsn: str, timeout_s: float = 2.0) -> None:
+        super().__init__(dsn, timeout_s)
 
-    def describe(self) -> Iterator[Metric]:
-        # Known names without a query: registering must not touch the database.
-        yield from verify_metrics(())
+    def read(self, conn: psycopg.Connection) -> list[dict[str, Any]]:
+        return last_results(conn)
+
+    def families(self, rows: Iterable[Mapping[str, Any]]) -> list[Metric]:
+        return verify_metrics(rows)

@@ -19,8 +19,10 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psutil
@@ -124,6 +126,21 @@ def tree_total(pid: int | None, measure: Callable[[psutil.Process], float]) -> f
 
 def rss(process: psutil.Process) -> float:
     return process.memory_info().rss
+
+
+@contextmanager
+def reported(stack: Stack, result: dict[str, Any], out: Path | None) -> Iterator[Stack]:
+    """The body runs with ``stack``; then, whatever happened, the stack is stopped and
+    ``result`` is printed (and written to ``out``). A failure is recorded in it as ``failed``
+    and raised again: what was measured before it is still worth having."""
+    try:
+        yield stack
+    except Exception as exc:
+        result["failed"] = f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
+        stack.stop()
+        emit_result(result, out)
 
 
 def emit_result(result: dict[str, object], out: Path | None) -> None:

@@ -33,7 +33,7 @@ from typing import Any
 
 import psycopg
 
-from bench.__main__ import emit_result, progress, rss, tree_total
+from bench.__main__ import progress, reported, rss, tree_total
 from bench.prices import Bench
 from deploy.local.ports import isolated_settings
 from deploy.local.stack import Stack
@@ -64,8 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = isolated_settings(
             Path(tmp), demo_scale=args.scale, demo_pricelists=args.pricelists
         )
-        stack = Stack(settings, throwaway=True)
-        try:
+        with reported(Stack(settings, throwaway=True), result, args.out) as stack:
             t = time.monotonic()
             stack.start()
             result["ready_s"] = round(time.monotonic() - t, 1)
@@ -78,12 +77,6 @@ def main(argv: list[str] | None = None) -> int:
                 name: round(tree_total(child.pid, rss) / 2**20)
                 for name, child in stack.children.items()
             }
-        except Exception as exc:  # what was measured before the failure is still worth having
-            result["failed"] = f"{type(exc).__name__}: {exc}"
-            raise
-        finally:
-            stack.stop()
-            emit_result(result, args.out)
     return 0
 
 

@@ -44,7 +44,7 @@ import httpx
 import psutil
 import psycopg
 
-from bench.__main__ import emit_result, progress, rss, tree_total
+from bench.__main__ import progress, reported, rss, tree_total
 from bench.feed import wait_for_snapshot
 from deploy.local.ports import isolated_settings
 from deploy.local.stack import Stack
@@ -75,9 +75,8 @@ def main(argv: list[str] | None = None) -> int:
         settings = isolated_settings(
             Path(tmp), demo_scale=args.scale, rate_limit_webshop="1000000/60"
         )
-        stack = Stack(settings, throwaway=True)
         result: dict[str, object] = {"scale": args.scale, "seconds_per_rate": args.seconds}
-        try:
+        with reported(Stack(settings, throwaway=True), result, args.out) as stack:
             stack.start()
             wait_for_snapshot(stack)
             readers = stage_readers(stack)
@@ -100,12 +99,6 @@ def main(argv: list[str] | None = None) -> int:
             if soak_rate:
                 result["soak"] = soak(stack, soak_rate, args.soak_seconds)
             result["rss_mb"] = rss_mb(stack)
-        except Exception as exc:  # what was measured before the failure is still worth having
-            result["failed"] = f"{type(exc).__name__}: {exc}"
-            raise
-        finally:
-            stack.stop()
-            emit_result(result, args.out)
     return 0
 
 

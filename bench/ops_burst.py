@@ -39,7 +39,7 @@ import httpx
 import psycopg
 from prometheus_client.parser import text_string_to_metric_families
 
-from bench.__main__ import emit_result, progress
+from bench.__main__ import progress, reported
 from bench.feed import wait_for_snapshot
 from bench.load import capture_idle
 from deploy.local.ports import isolated_settings
@@ -64,9 +64,8 @@ def main(argv: list[str] | None = None) -> int:
             # token; at one refresh a second its default 120/60 would answer 429s.
             rate_limit_admin="3000/60",
         )
-        stack = Stack(settings, throwaway=True)
         result: dict[str, object] = {"scale": args.scale, "rows": args.rows}
-        try:
+        with reported(Stack(settings, throwaway=True), result, args.out) as stack:
             stack.start()
             wait_for_snapshot(stack)
             capture_idle(stack)
@@ -84,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
                 before = freshness(api)
                 result["burst"] = burst(stack, args.rows, args.batch)
                 peak = sampler.wait_for_peak_then_drain(900, page.snapshot if page else None)
-                if page is not None and args.screenshot:
+                if page is not None:
                     page.keep(args.screenshot)
                     result["page"] = {"screenshot": str(args.screenshot), **page.shown}
             sampler.stop()
@@ -93,12 +92,6 @@ def main(argv: list[str] | None = None) -> int:
             result["drained_s"] = round(peak, 1)
             result["freshness"] = freshness_delta(before, after)
             result["replay"] = replay(api, "products", 1800)
-        except Exception as exc:  # what was measured before the failure is still worth having
-            result["failed"] = f"{type(exc).__name__}: {exc}"
-            raise
-        finally:
-            stack.stop()
-            emit_result(result, args.out)
     return 0
 
 
@@ -157,13 +150,15 @@ class Sampler:
             self._stop.wait(max(0.0, self.every - (time.monotonic() - t)))
 
     def wait_for_peak_then_drain(
-        self, timeout: float, meanwhile: Callable[[int], None] | None = None
+        self, timeout: float, meanwhile: Callable[[], None] | None = None, quiet: int = 5
     ) -> float:
-        """Seconds from the first lagging sample to the first one with no lag at all;
-        ``meanwhile`` is called at every sample."""
+        """Seconds from the first lagging sample to the first one with no lag at all, or 0.0
+        when ``quiet`` samples in a row taken after this call showed none (the burst went
+        through between two samples); ``meanwhile`` is called at every sample."""
         deadline = time.monotonic() + timeout
+        called = time.monotonic() - self.began  # on the samples' clock
         first_lag: float | None = None
-        seen = 0
+        seen, calm = 0, 0
         while time.monotonic() < deadline:
             for sample in self.samples[seen:]:
                 lagging = any(records for records, _ in sample.api.values())
@@ -171,6 +166,10 @@ class Sampler:
                     first_lag = sample.at
                 if first_lag is not None and not lagging:
                     return sample.at - first_lag
+                if sample.at >= called:
+                    calm = 0 if lagging else calm + 1
+                    if calm >= quiet:
+                        return 0.0
             seen = len(self.samples)
             if meanwhile is not None:
                 meanwhile()

@@ -35,7 +35,7 @@ from typing import Any
 import httpx
 import psycopg
 
-from bench.__main__ import emit_result, progress
+from bench.__main__ import progress, reported
 from bench.feed import wait_for_snapshot
 from deploy.local.ports import isolated_settings
 from deploy.local.stack import Stack
@@ -213,8 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = isolated_settings(
             Path(tmp), demo_scale=args.scale, rate_limit_webshop="10000000/60"
         )
-        stack = Stack(settings, throwaway=True)
-        try:
+        with reported(Stack(settings, throwaway=True), result, args.out) as stack:
             t = time.monotonic()
             stack.start()
             result["ready_s"] = round(time.monotonic() - t, 1)
@@ -227,12 +226,6 @@ def main(argv: list[str] | None = None) -> int:
             result["no_faults"] = bench.phase("no faults", args.orders)
             restart_with(stack, "odoo_standin", fault_settings(args.fault_rate, seed=30))
             result["faults"] = bench.phase(f"{args.fault_rate:.0%} faults", args.orders)
-        except Exception as exc:  # what was measured before the failure is still worth having
-            result["failed"] = f"{type(exc).__name__}: {exc}"
-            raise
-        finally:
-            stack.stop()
-            emit_result(result, args.out)
     return 0
 
 

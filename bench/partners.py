@@ -32,7 +32,7 @@ from typing import Any
 import httpx
 import psycopg
 
-from bench.__main__ import emit_result, progress, rss, tree_total
+from bench.__main__ import progress, reported, rss, tree_total
 from bench.entities import EntityBench
 from deploy.local.ports import isolated_settings
 from deploy.local.stack import Stack
@@ -60,8 +60,7 @@ def main(argv: list[str] | None = None) -> int:
             # Polling every 2 ms is far over a webshop's rate limit (1200/60).
             rate_limit_webshop="10000000/60",
         )
-        stack = Stack(settings, throwaway=True)
-        try:
+        with reported(Stack(settings, throwaway=True), result, args.out) as stack:
             t = time.monotonic()
             stack.start()
             result["ready_s"] = round(time.monotonic() - t, 1)
@@ -74,12 +73,6 @@ def main(argv: list[str] | None = None) -> int:
                 name: round(tree_total(child.pid, rss) / 2**20)
                 for name, child in stack.children.items()
             }
-        except Exception as exc:  # what was measured before the failure is still worth having
-            result["failed"] = f"{type(exc).__name__}: {exc}"
-            raise
-        finally:
-            stack.stop()
-            emit_result(result, args.out)
     return 0
 
 

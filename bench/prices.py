@@ -34,7 +34,7 @@ from typing import Any
 
 import psycopg
 
-from bench.__main__ import emit_result, progress, rss, tree_total
+from bench.__main__ import progress, reported, rss, tree_total
 from deploy.local.ports import isolated_settings
 from deploy.local.stack import Stack
 from deploy.verify import differences, expected, served
@@ -58,8 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = isolated_settings(
             Path(tmp), demo_scale=args.scale, demo_pricelists=args.pricelists
         )
-        stack = Stack(settings, throwaway=True)
-        try:
+        with reported(Stack(settings, throwaway=True), result, args.out) as stack:
             t = time.monotonic()
             stack.start()
             result["ready_s"] = round(time.monotonic() - t, 1)
@@ -83,12 +82,6 @@ def main(argv: list[str] | None = None) -> int:
             for name in ("api", "materializer", "streams", "connect", "broker"):
                 stack.children[name].stop()
             result["differences"] = bench.differences()
-        except Exception as exc:  # what was measured before the failure is still worth having
-            result["failed"] = f"{type(exc).__name__}: {exc}"
-            raise
-        finally:
-            stack.stop()
-            emit_result(result, args.out)
     return 0
 
 

@@ -16,32 +16,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import psycopg
-import structlog
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Metric
-from prometheus_client.registry import Collector
 
 from readmodel.freshness import READ_SQL, Freshness, from_row
+from readmodel.scrape_collector import ReadModelCollector
 
-log = structlog.get_logger(__name__)
 
+class FreshnessCollector(ReadModelCollector):
+    failed_event = "freshness.scrape_failed"
 
-class FreshnessCollector(Collector):
     def __init__(self, dsn: str, timeout_s: float = 5.0) -> None:
-        self.dsn = dsn
-        self.timeout_s = timeout_s
+        super().__init__(dsn, timeout_s)
 
-    def describe(self) -> Iterable[Metric]:
-        return families([])
+    def read(self, conn: psycopg.Connection) -> list[Freshness]:
+        return [from_row(row) for row in conn.execute(READ_SQL)]
 
-    def collect(self) -> Iterable[Metric]:
-        try:
-            with psycopg.connect(
-                self.dsn, autocommit=True, connect_timeout=max(1, int(self.timeout_s))
-            ) as conn:
-                rows = [from_row(row) for row in conn.execute(READ_SQL)]
-        except psycopg.Error as exc:
-            log.warning("freshness.scrape_failed", error=str(exc))
-            return []
+    def families(self, rows: Iterable[Freshness]) -> list[Metric]:
         return families(rows)
 
 

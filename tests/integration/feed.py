@@ -60,6 +60,12 @@ def template_ids(odoo: psycopg.Connection) -> list[int]:
     return [r[0] for r in odoo.execute("SELECT id FROM product_template ORDER BY id")]
 
 
+def wait_for_every_template(api: httpx.Client, odoo: psycopg.Connection) -> None:
+    """Every template of Odoo's database is served by the feed: the first capture is in."""
+    ids = set(template_ids(odoo))
+    eventually(lambda: {i for i in ids if item(api, i)} == ids, 180, "the snapshot")
+
+
 def wait_for_price(api: httpx.Client, odoo_id: int, price: float, timeout: float = 60) -> dict:
     def arrived() -> dict | None:
         current = item(api, odoo_id)

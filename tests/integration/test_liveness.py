@@ -32,7 +32,14 @@ from schemas.topics import (
     WEBSHOP_ORDERS_TOPIC,
 )
 from streams.kafka.topics import rekey_topics
-from tests.integration.feed import barrier, eventually, item, set_price, template_ids
+from tests.integration.feed import (
+    barrier,
+    eventually,
+    item,
+    set_price,
+    template_ids,
+    wait_for_every_template,
+)
 from tests.integration.stacks import RunningStack
 
 pytestmark = pytest.mark.integration
@@ -47,8 +54,7 @@ def local(stack: RunningStack) -> Stack:
 
 @pytest.fixture(scope="module", autouse=True)
 def snapshot_done(api: httpx.Client, odoo: psycopg.Connection) -> None:
-    ids = set(template_ids(odoo))
-    eventually(lambda: {i for i in ids if item(api, i)} == ids, 180, "the snapshot")
+    wait_for_every_template(api, odoo)
 
 
 def current_status(stack: Stack, process: str) -> dict[str, Any] | None:

@@ -21,7 +21,14 @@ from api.dead_letters import DeadLetterCollector
 from schemas.odoo_tables import raw_topic
 from schemas.topics import PRODUCTS_TOPIC
 from streams.kafka.dead_letter_records import LetterId
-from tests.integration.feed import eventually, item, set_price, template_ids, wait_for_price
+from tests.integration.feed import (
+    eventually,
+    item,
+    set_price,
+    template_ids,
+    wait_for_every_template,
+    wait_for_price,
+)
 from tests.integration.stacks import RunningStack
 from tests.integration.test_webshop_orders import (
     odoo_orders,
@@ -40,8 +47,7 @@ PATH = "/api/v1/ops/dead-letters"
 
 @pytest.fixture(scope="module", autouse=True)
 def snapshot_done(api: httpx.Client, odoo: psycopg.Connection) -> None:
-    ids = set(template_ids(odoo))
-    eventually(lambda: {i for i in ids if item(api, i)} == ids, 180, "the snapshot")
+    wait_for_every_template(api, odoo)
 
 
 def letters(admin_api: httpx.Client, **params: Any) -> dict[str, Any]:

@@ -30,9 +30,9 @@ from streams.kafka.lag_probe import LagProbe
 from tests.integration.feed import (
     barrier,
     eventually,
-    item,
     set_price,
     template_ids,
+    wait_for_every_template,
     wait_for_price,
 )
 from tests.integration.offsets import log_ends
@@ -47,8 +47,7 @@ PROBLEM = "application/problem+json"
 
 @pytest.fixture(scope="module", autouse=True)
 def snapshot_done(api: httpx.Client, odoo: psycopg.Connection) -> None:
-    ids = set(template_ids(odoo))
-    eventually(lambda: {i for i in ids if item(api, i)} == ids, 180, "the snapshot")
+    wait_for_every_template(api, odoo)
 
 
 def lag(admin_api: httpx.Client, **params: Any) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from tests.integration.feed import (
     pending_ids,
     set_price,
     template_ids,
+    wait_for_every_template,
     wait_for_price,
 )
 from tests.integration.offsets import caught_up
@@ -36,8 +37,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module", autouse=True)
 def snapshot_done(api: httpx.Client, odoo: psycopg.Connection) -> None:
-    ids = set(template_ids(odoo))
-    eventually(lambda: {i for i in ids if item(api, i)} == ids, 180, "the snapshot")
+    wait_for_every_template(api, odoo)
 
 
 KILLABLE = ["streams", "materializer", "connect", "api"]

@@ -16,13 +16,13 @@ from fastapi.testclient import TestClient
 from api import dead_letters as service
 from api.deps import _connection
 from api.main import create_app
-from api.problems import PROBLEM_JSON
 from api.routes.ops import dead_letters as routes
 from api.security.auth import authenticate
 from api.security.tokens import ApiToken
 from core.settings import Settings
 from readmodel.dead_letters import LetterState
 from streams.kafka.dead_letter_records import DeadLetter, LetterId, letter_of
+from tests.unit.api.problems import fields, problem
 
 TOKEN = ApiToken(1, "ops-unit", frozenset({"admin"}), None, True)
 RAW = "odoo.public.product_template"
@@ -155,16 +155,6 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, MemoryS
     yield TestClient(app), states, producer
 
 
-def _problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM_JSON
-    return dict(response.json())
-
-
-def _fields(response: Any) -> list[str]:
-    return [e["field"] for e in _problem(response, 422)["errors"]]
-
-
 def test_list_newest_first_with_counts_and_a_cursor(world: Any) -> None:
     client, _, _ = world
     response = client.get(PATH, params={"limit": 2})
@@ -199,27 +189,27 @@ def test_filters_and_their_counts(world: Any) -> None:
 
 def test_bad_filters_are_422_naming_the_field(world: Any) -> None:
     client, _, _ = world
-    assert _fields(client.get(PATH, params={"since": "yesterday"})) == ["query.since"]
-    assert _fields(client.get(PATH, params={"since": "2026-01-01T00:00:00"})) == ["query.since"]
-    assert _fields(client.get(PATH, params={"until": "0.5"})) == ["query.until"]  # no epoch
+    assert fields(client.get(PATH, params={"since": "yesterday"})) == ["query.since"]
+    assert fields(client.get(PATH, params={"since": "2026-01-01T00:00:00"})) == ["query.since"]
+    assert fields(client.get(PATH, params={"until": "0.5"})) == ["query.until"]  # no epoch
     window = {"since": "2026-01-02T00:00:00Z", "until": "2026-01-01T00:00:00Z"}
     assert client.get(PATH, params=window).json()["items"] == []  # an empty window
-    assert _fields(client.get(PATH, params={"state": "gone"})) == ["query.state"]
-    assert _fields(client.get(PATH, params={"cursor": "nope"})) == ["query.cursor"]
-    assert _fields(client.get(PATH, params={"processor": ""})) == ["query.processor"]
-    assert _fields(client.get(PATH, params={"limit": 0})) == ["query.limit"]
-    assert _fields(client.get(PATH, params={"reasn": "x"})) == ["query.reasn"]
+    assert fields(client.get(PATH, params={"state": "gone"})) == ["query.state"]
+    assert fields(client.get(PATH, params={"cursor": "nope"})) == ["query.cursor"]
+    assert fields(client.get(PATH, params={"processor": ""})) == ["query.processor"]
+    assert fields(client.get(PATH, params={"limit": 0})) == ["query.limit"]
+    assert fields(client.get(PATH, params={"reasn": "x"})) == ["query.reasn"]
     redrive = f"{PATH}/redrive"
-    assert _fields(client.post(redrive, json={"ids": ["not an id!"]})) == ["body.ids.0"]
-    assert _fields(client.post(redrive, json={"ids": []})) == ["body.ids"]
-    assert _fields(client.post(redrive, json={"filter": {"since": "x"}})) == ["body.filter.since"]
-    assert _fields(client.post(redrive, json={"filter": {"until": 5}})) == ["body.filter.until"]
-    assert _fields(client.post(redrive, json={"filter": {"colour": "x"}})) == ["body.filter.colour"]
-    assert _fields(client.post(redrive, json={})) == ["body"]
-    assert _fields(client.post(redrive, json={"filter": None})) == ["body.filter"]
-    assert _fields(client.post(redrive, json={"filter": {}, "force": 0})) == ["body.force"]
+    assert fields(client.post(redrive, json={"ids": ["not an id!"]})) == ["body.ids.0"]
+    assert fields(client.post(redrive, json={"ids": []})) == ["body.ids"]
+    assert fields(client.post(redrive, json={"filter": {"since": "x"}})) == ["body.filter.since"]
+    assert fields(client.post(redrive, json={"filter": {"until": 5}})) == ["body.filter.until"]
+    assert fields(client.post(redrive, json={"filter": {"colour": "x"}})) == ["body.filter.colour"]
+    assert fields(client.post(redrive, json={})) == ["body"]
+    assert fields(client.post(redrive, json={"filter": None})) == ["body.filter"]
+    assert fields(client.post(redrive, json={"filter": {}, "force": 0})) == ["body.force"]
     both = {"ids": [LETTERS[0].id.encode()], "filter": {}}
-    assert _fields(client.post(f"{PATH}/purge", json=both)) == ["body"]
+    assert fields(client.post(f"{PATH}/purge", json=both)) == ["body"]
 
 
 def test_the_action_paths_are_not_letter_ids(world: Any) -> None:
@@ -233,11 +223,11 @@ def test_the_action_paths_are_not_letter_ids(world: Any) -> None:
 def test_an_unknown_id_is_404(world: Any) -> None:
     client, _, _ = world
     gone = LetterId("atraxion.deadletter", 0, 99, 1).encode()
-    assert _problem(client.get(f"{PATH}/{gone}"), 404)["ids"] == [gone]
-    _problem(client.get(f"{PATH}/not-an-id"), 404)
-    assert _problem(client.post(f"{PATH}/purge", json={"ids": ["abc"]}), 404)["ids"] == ["abc"]
-    assert _problem(client.post(f"{PATH}/redrive", json={"ids": [gone]}), 404)["ids"] == [gone]
-    _problem(client.post(f"{PATH}/purge", json={"ids": [gone]}), 404)
+    assert problem(client.get(f"{PATH}/{gone}"), 404)["ids"] == [gone]
+    problem(client.get(f"{PATH}/not-an-id"), 404)
+    assert problem(client.post(f"{PATH}/purge", json={"ids": ["abc"]}), 404)["ids"] == ["abc"]
+    assert problem(client.post(f"{PATH}/redrive", json={"ids": [gone]}), 404)["ids"] == [gone]
+    problem(client.post(f"{PATH}/purge", json={"ids": [gone]}), 404)
 
 
 def test_detail_has_the_value_and_every_header(world: Any) -> None:

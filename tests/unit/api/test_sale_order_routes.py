@@ -17,12 +17,12 @@ from fastapi.testclient import TestClient
 
 from api.deps import _connection
 from api.main import create_app
-from api.problems import PROBLEM_JSON
 from api.routes import sale_orders as routes
 from api.security.auth import authenticate
 from api.security.tokens import ApiToken
 from readmodel.webshop_orders import OrderState, Redriven, StoredOrder
 from schemas.topics import WEBSHOP_ORDERS_TOPIC
+from tests.unit.api.problems import fields, problem
 from tests.unit.api.test_order_checks import CATALOG
 
 TOKEN = ApiToken(1, "unit-test", frozenset({"webshop", "admin"}), None, True)
@@ -140,16 +140,6 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, MemoryS
     yield TestClient(app), store, producer
 
 
-def _problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM_JSON
-    return dict(response.json())
-
-
-def _fields(response: Any) -> list[str]:
-    return [e["field"] for e in _problem(response, 422)["errors"]]
-
-
 def test_an_order_is_accepted_once_the_broker_has_it(world: Any) -> None:
     client, store, producer = world
     response = client.post("/api/v1/sale-orders", json=ORDER)
@@ -177,7 +167,7 @@ def test_the_same_order_again_is_answered_alike_other_content_is_a_conflict(worl
     assert (again.status_code, again.json()) == (first.status_code, first.json())
     assert len(producer.sent) == 1  # already on the broker: not sent again
     changed = client.post("/api/v1/sale-orders", json={**ORDER, "confirm": False})
-    body = _problem(changed, 409)
+    body = problem(changed, 409)
     assert body["conflicts"] == [{"field": "body.reference", "reference": "WEB-1001"}]
 
 
@@ -190,7 +180,7 @@ def test_a_batch_is_all_or_nothing(world: Any) -> None:
         "lines": [{"productId": 99, "quantity": 1, "unitPrice": 1}],
     }
     response = client.post("/api/v1/sale-orders", json={"orders": [good, bad]})
-    assert _fields(response) == ["body.orders.1.lines.0.productId"]
+    assert fields(response) == ["body.orders.1.lines.0.productId"]
     assert store.rows == {} and producer.sent == []
     accepted = client.post("/api/v1/sale-orders", json={"orders": [good, ORDER]})
     assert accepted.status_code == 202
@@ -201,24 +191,24 @@ def test_a_batch_is_all_or_nothing(world: Any) -> None:
 def test_body_errors_name_the_fields_as_sent(world: Any) -> None:
     client, _, _ = world
     line = {"productId": 12, "unitPrice": 1}
-    assert _fields(client.post("/api/v1/sale-orders", json={**ORDER, "lines": [line]})) == [
+    assert fields(client.post("/api/v1/sale-orders", json={**ORDER, "lines": [line]})) == [
         "body.lines.0.quantity"
     ]
     batch = {"orders": [{**ORDER, "lines": [line]}]}
-    assert _fields(client.post("/api/v1/sale-orders", json=batch)) == [
+    assert fields(client.post("/api/v1/sale-orders", json=batch)) == [
         "body.orders.0.lines.0.quantity"
     ]
-    assert _fields(client.post("/api/v1/sale-orders", json={**ORDER, "reference": "ORD-1"})) == [
+    assert fields(client.post("/api/v1/sale-orders", json={**ORDER, "reference": "ORD-1"})) == [
         "body.reference"
     ]
     repeated = {"orders": [ORDER, ORDER]}
-    assert _fields(client.post("/api/v1/sale-orders", json=repeated)) == ["body.orders.1.reference"]
+    assert fields(client.post("/api/v1/sale-orders", json=repeated)) == ["body.orders.1.reference"]
 
 
 def test_an_order_the_broker_did_not_take_is_sent_again_when_resubmitted(world: Any) -> None:
     client, store, producer = world
     producer.broken = True
-    body = _problem(client.post("/api/v1/sale-orders", json=ORDER), 503)
+    body = problem(client.post("/api/v1/sale-orders", json=ORDER), 503)
     assert body["type"].endswith("/unavailable")
     assert not store.rows["WEB-1001"]["produced"]
     producer.broken = False
@@ -229,7 +219,7 @@ def test_an_order_the_broker_did_not_take_is_sent_again_when_resubmitted(world: 
 
 def test_status(world: Any) -> None:
     client, store, _ = world
-    _problem(client.get("/api/v1/sale-orders/WEB-1001/status"), 404)
+    problem(client.get("/api/v1/sale-orders/WEB-1001/status"), 404)
     client.post("/api/v1/sale-orders", json=ORDER)
     store.rows["WEB-1001"].update(status="confirmed", odoo_id=42, odoo_name="S00042", attempts=2)
     response = client.get("/api/v1/sale-orders/WEB-1001/status")
@@ -242,7 +232,7 @@ def test_status(world: Any) -> None:
         "error": None,
         "updatedAt": "2026-11-27T09:00:00Z",
     }
-    _problem(client.get("/api/v1/sale-orders/WEB 1/status"), 422)
+    problem(client.get("/api/v1/sale-orders/WEB 1/status"), 422)
 
 
 def test_dead_letters_are_listed_and_redriven(world: Any) -> None:
@@ -262,8 +252,8 @@ def test_dead_letters_are_listed_and_redriven(world: Any) -> None:
     one = client.post("/api/v1/sale-orders/dead-letters/WEB-1/redrive")
     assert one.status_code == 202 and one.json()["reference"] == "WEB-1"
     assert producer.sent[sent_before][2]["generation"] == 1
-    _problem(client.post("/api/v1/sale-orders/dead-letters/WEB-3/redrive"), 409)
-    _problem(client.post("/api/v1/sale-orders/dead-letters/WEB-9/redrive"), 404)
+    problem(client.post("/api/v1/sale-orders/dead-letters/WEB-3/redrive"), 409)
+    problem(client.post("/api/v1/sale-orders/dead-letters/WEB-9/redrive"), 404)
     every = client.post("/api/v1/sale-orders/dead-letters/redrive")
     assert [o["reference"] for o in every.json()["orders"]] == ["WEB-2"]
     assert store.rows["WEB-2"]["generation"] == 1 and store.rows["WEB-2"]["produced"]
